@@ -1,0 +1,5 @@
+module github.com/acikit/acikit/acsign
+
+go 1.26.8
+
+require github.com/urfave/cli/v2 v2.27.7

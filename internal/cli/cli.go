@@ -1,0 +1,222 @@
+// Package cli is the one place that knows urfave/cli and process exit codes.
+//
+// Tools build a *cli.App of commands whose actions return ordinary wrapped
+// errors; Main runs it, prints a failure as one line "<tool>: <error>" on
+// stderr and turns it into the exit code shared by every acikit tool:
+//
+//	0   success
+//	1   failure (I/O, network, anything not listed below)
+//	2   usage: bad flags or arguments
+//	3   invalid image, layout or manifest
+//	4   signature or trust failure
+//	5   not found (discovery, download, store lookup)
+//	130 interrupted (SIGINT/SIGTERM)
+//
+// Libraries mark their errors with internal/errkind; nothing below this
+// package uses cli.Exit.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/acikit/acikit/internal/errkind"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// Exit codes shared by all tools (see the package comment and the README).
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitUsage       = 2
+	ExitInvalid     = 3
+	ExitTrust       = 4
+	ExitNotFound    = 5
+	ExitInterrupted = 130
+)
+
+// Version is stamped by the Makefile with -ldflags -X.
+var Version = "0.0.0-dev"
+
+// SpecVersion is the AppC spec version acikit implements and writes.
+const SpecVersion = "0.8.11"
+
+// Code maps an error to the process exit code.
+func Code(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, context.Canceled), errors.Is(err, ErrInterrupted):
+		return ExitInterrupted
+	case errors.Is(err, errkind.Usage):
+		return ExitUsage
+	case errors.Is(err, errkind.Trust):
+		return ExitTrust
+	case errors.Is(err, errkind.Invalid):
+		return ExitInvalid
+	case errors.Is(err, errkind.NotFound):
+		return ExitNotFound
+	}
+	return ExitFailure
+}
+
+// ErrInterrupted is returned when a signal stopped the work.
+var ErrInterrupted = errors.New("interrupted")
+
+// ErrSilent marks a failure that the command already reported on stderr
+// (for example validate, which prints one line per bad input); Main then only
+// sets the exit code.
+var ErrSilent = errors.New("failure already reported")
+
+// Silent wraps err so that Main prints nothing but still uses err's exit code.
+func Silent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &silent{err}
+}
+
+type silent struct{ err error }
+
+func (s *silent) Error() string   { return s.err.Error() }
+func (s *silent) Unwrap() []error { return []error{s.err, ErrSilent} }
+
+// Hinter is an error that carries a second line telling the user what to do.
+type Hinter interface{ Hint() string }
+
+// WithHint attaches a hint line to err.
+func WithHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hinted{err: err, hint: hint}
+}
+
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+func (h *hinted) Hint() string  { return h.hint }
+
+// Main runs app with args (os.Args shape) and returns the exit code. Output
+// goes to app.Writer (data, default stdout) and app.ErrWriter (messages,
+// default stderr).
+func Main(ctx context.Context, app *ucli.App, args []string) int {
+	if app.Writer == nil {
+		app.Writer = os.Stdout
+	}
+	if app.ErrWriter == nil {
+		app.ErrWriter = os.Stderr
+	}
+	var notFound error
+	prepare(app, &notFound)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		err = notFound
+	}
+	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		// A signal arrived and the work failed because of it.
+		err = fmt.Errorf("%w: %w", ErrInterrupted, err)
+	}
+	Report(app.ErrWriter, app.Name, err)
+	return Code(err)
+}
+
+// Report prints err as "<tool>: <message>" plus an optional hint line.
+func Report(w io.Writer, tool string, err error) {
+	if err == nil || errors.Is(err, ErrSilent) {
+		return
+	}
+	msg := strings.TrimSpace(err.Error())
+	fmt.Fprintf(w, "%s: %s\n", tool, msg)
+	var h Hinter
+	if errors.As(err, &h) && h.Hint() != "" {
+		fmt.Fprintf(w, "%s: hint: %s\n", tool, h.Hint())
+	} else if errors.Is(err, errkind.Usage) {
+		fmt.Fprintf(w, "%s: run '%s --help' for usage\n", tool, tool)
+	}
+}
+
+func prepare(app *ucli.App, notFound *error) {
+	app.ExitErrHandler = func(*ucli.Context, error) {}
+	app.EnableBashCompletion = true
+	app.HideVersion = true
+	if app.Version == "" {
+		app.Version = Version
+	}
+	app.OnUsageError = usageError
+	app.CommandNotFound = func(c *ucli.Context, name string) {
+		*notFound = errkind.Usagef("unknown command %q", name)
+	}
+	var walk func(cmds []*ucli.Command, path string)
+	walk = func(cmds []*ucli.Command, path string) {
+		for _, cmd := range cmds {
+			cmd.OnUsageError = usageError
+			if !trailingOK[cmd] && !cmd.SkipFlagParsing {
+				cmd.Before = chain(rejectTrailingFlags, cmd.Before)
+			}
+			walk(cmd.Subcommands, path+" "+cmd.Name)
+		}
+	}
+	walk(app.Commands, app.Name)
+	if app.Action != nil && !trailingOKApp[app] {
+		app.Before = chain(rejectTrailingFlags, app.Before)
+	}
+}
+
+func usageError(_ *ucli.Context, err error, _ bool) error {
+	return errkind.Mark(err, errkind.Usage)
+}
+
+func chain(first, second ucli.BeforeFunc) ucli.BeforeFunc {
+	if second == nil {
+		return first
+	}
+	return func(c *ucli.Context) error {
+		if err := first(c); err != nil {
+			return err
+		}
+		return second(c)
+	}
+}
+
+var (
+	trailingOK    = map[*ucli.Command]bool{}
+	trailingOKApp = map[*ucli.App]bool{}
+)
+
+// AllowFlagsAfterArgs exempts cmd from the trailing-flag check, for commands
+// whose positional arguments are themselves command lines (acrun).
+func AllowFlagsAfterArgs(cmd *ucli.Command) *ucli.Command {
+	trailingOK[cmd] = true
+	return cmd
+}
+
+// AllowAppFlagsAfterArgs is AllowFlagsAfterArgs for an app's own action.
+func AllowAppFlagsAfterArgs(app *ucli.App) *ucli.App {
+	trailingOKApp[app] = true
+	return app
+}
+
+// rejectTrailingFlags turns "tool cmd ARG --flag" into a usage error: urfave/cli
+// v2 stops parsing flags at the first argument and would silently take
+// "--flag" as another argument.
+func rejectTrailingFlags(c *ucli.Context) error {
+	args := c.Args().Slice()
+	for i, a := range args {
+		if a == "--" {
+			return nil
+		}
+		if i > 0 && len(a) > 1 && a[0] == '-' {
+			return errkind.Usagef("flag %s after argument %q: flags go before arguments", a, args[0])
+		}
+	}
+	return nil
+}
