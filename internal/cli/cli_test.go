@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/acikit/acikit/internal/errkind"
+	ucli "github.com/urfave/cli/v2"
+)
+
+func TestCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("x"), 1},
+		{fmt.Errorf("a: %w", errkind.Usagef("b")), 2},
+		{errkind.Invalidf("bad manifest"), 3},
+		{errkind.Trustf("bad signature"), 4},
+		{errkind.NotFoundf("no image"), 5},
+		{fmt.Errorf("fetch: %w", context.Canceled), 130},
+	}
+	for _, tt := range tests {
+		if got := Code(tt.err); got != tt.want {
+			t.Errorf("Code(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func newTestApp(action ucli.ActionFunc) (*ucli.App, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	app := &ucli.App{
+		Name:      "tool",
+		Writer:    &out,
+		ErrWriter: &errb,
+		Commands: []*ucli.Command{{
+			Name:   "do",
+			Flags:  []ucli.Flag{&ucli.BoolFlag{Name: "x"}},
+			Action: action,
+		}},
+	}
+	return app, &out, &errb
+}
+
+func TestMain(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		err      error
+		wantCode int
+		wantErr  string
+	}{
+		{"ok", []string{"tool", "do", "a"}, nil, 0, ""},
+		{"failure", []string{"tool", "do", "a"}, errkind.Invalidf("open %q: bad", "a"), 3, "tool: open \"a\": bad\n"},
+		{"unknown flag", []string{"tool", "do", "--nope"}, nil, 2, "tool: flag provided but not defined: -nope\n"},
+		{"trailing flag", []string{"tool", "do", "a", "--x"}, nil, 2, "tool: flag --x after argument \"a\": flags go before arguments\n"},
+		{"after dashdash", []string{"tool", "do", "a", "--", "--x"}, nil, 0, ""},
+		{"unknown command", []string{"tool", "nope"}, nil, 2, "tool: unknown command \"nope\"\n"},
+		{"silent", []string{"tool", "do"}, Silent(errkind.Invalidf("x")), 3, ""},
+		{"hint", []string{"tool", "do"}, WithHint(errkind.Trustf("unknown key"), "run acsign trust"), 4, "tool: unknown key\ntool: hint: run acsign trust\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app, _, errb := newTestApp(func(*ucli.Context) error { return tt.err })
+			code := Main(context.Background(), app, tt.args)
+			if code != tt.wantCode {
+				t.Errorf("Main(%q) = %d, want %d (stderr %q)", tt.args, code, tt.wantCode, errb)
+			}
+			got := errb.String()
+			if tt.wantCode == 2 {
+				// Usage errors add a pointer to --help after the message.
+				got = strings.TrimSuffix(got, "tool: run 'tool --help' for usage\n")
+			}
+			if got != tt.wantErr {
+				t.Errorf("Main(%q) stderr = %q, want %q", tt.args, got, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseInsecure(t *testing.T) {
+	in, err := ParseInsecure("image,http")
+	if err != nil || !in.Image || !in.HTTP || in.TLS || in.PubKey {
+		t.Errorf("ParseInsecure(image,http) = %+v, %v", in, err)
+	}
+	in, err = ParseInsecure("all")
+	if err != nil || !(in.Image && in.HTTP && in.TLS && in.PubKey) {
+		t.Errorf("ParseInsecure(all) = %+v, %v", in, err)
+	}
+	if _, err := ParseInsecure("bogus"); Code(err) != ExitUsage {
+		t.Errorf("ParseInsecure(bogus) error = %v, want a usage error", err)
+	}
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/acikit/acikit/internal/atomicfile"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// Stdin returns the app's standard input (App.Reader, else os.Stdin).
+func Stdin(c *ucli.Context) io.Reader {
+	if c.App.Reader != nil {
+		return c.App.Reader
+	}
+	return os.Stdin
+}
+
+// Stdout returns where data goes (App.Writer).
+func Stdout(c *ucli.Context) io.Writer { return c.App.Writer }
+
+// Stderr returns where messages go (App.ErrWriter).
+func Stderr(c *ucli.Context) io.Writer { return c.App.ErrWriter }
+
+// OpenInput opens a file argument; "-" is standard input.
+func OpenInput(c *ucli.Context, name string) (io.ReadCloser, error) {
+	if name == "-" {
+		return io.NopCloser(Stdin(c)), nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Output is a destination file that appears complete or not at all.
+// For "-" it is standard output and Commit only flushes.
+type Output struct {
+	io.Writer
+	file *atomicfile.File
+}
+
+// CreateOutput starts writing a file argument; "-" is standard output.
+// Without overwrite an existing file is refused.
+func CreateOutput(c *ucli.Context, name string, perm fs.FileMode, overwrite bool) (*Output, error) {
+	if name == "-" {
+		return &Output{Writer: Stdout(c)}, nil
+	}
+	f, err := atomicfile.Create(name, perm, overwrite)
+	if err != nil {
+		return nil, err
+	}
+	return &Output{Writer: f, file: f}, nil
+}
+
+// Commit puts the file in place.
+func (o *Output) Commit() error {
+	if o.file == nil {
+		return nil
+	}
+	return o.file.Commit()
+}
+
+// Abort discards a file that was not committed; safe to defer.
+func (o *Output) Abort() {
+	if o.file != nil {
+		o.file.Abort()
+	}
+}
+
+// IsStdout reports whether the output is standard output.
+func (o *Output) IsStdout() bool { return o.file == nil }
+
+// Printf writes a line of data to standard output.
+func Printf(c *ucli.Context, format string, a ...any) {
+	fmt.Fprintf(Stdout(c), format, a...)
+}
