@@ -94,6 +94,48 @@ func Reference(t testing.TB, name string) string {
 	return bin
 }
 
+// ReferenceVerdict is what the reference `actool validate` said about one
+// input.
+type ReferenceVerdict struct {
+	Valid    bool   // exit 0 (an "old version" warning still counts as valid)
+	Panicked bool   // the reference crashed (Go panic, exit 2) instead of judging
+	Message  string // its stderr, trimmed
+}
+
+func (v ReferenceVerdict) String() string {
+	switch {
+	case v.Panicked:
+		return "panic: " + firstLine([]byte(strings.TrimPrefix(v.Message, "panic: ")))
+	case v.Valid:
+		return "valid"
+	}
+	return "invalid: " + v.Message
+}
+
+// ReferenceValidate runs the reference `actool validate --type=typ path`
+// (typ "" lets the reference detect the type: layout, appimage or manifest)
+// and returns its verdict.
+func ReferenceValidate(t testing.TB, typ, path string) ReferenceVerdict {
+	t.Helper()
+	args := []string{"validate"}
+	if typ != "" {
+		args = append(args, "--type="+typ)
+	}
+	r := Run(t, nil, Reference(t, "actool"), append(args, path)...)
+	v := ReferenceVerdict{Message: strings.TrimSpace(r.Stderr)}
+	switch {
+	case r.Code == 0:
+		v.Valid = true
+	case r.Code == 2 && strings.Contains(r.Stderr, "panic: "):
+		v.Panicked = true
+		v.Message = v.Message[strings.Index(v.Message, "panic: "):]
+	case r.Code == 1:
+	default:
+		t.Fatalf("reference actool %s %s: exit %d, want 0, 1 or a panic (stderr %q)", strings.Join(args, " "), path, r.Code, r.Stderr)
+	}
+	return v
+}
+
 // ReferenceACEManifests returns the paths of the reference ACE validator's
 // image manifest templates (ace/image_manifest_{main,sidekick}.json.in in the
 // module cache), whose @ACI_OS@ and @ACI_ARCH@ placeholders are still to be

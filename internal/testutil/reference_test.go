@@ -151,3 +151,27 @@ func TestACEValidatorLayouts(t *testing.T) {
 		})
 	}
 }
+
+func TestReferenceValidate(t *testing.T) {
+	layouts := filepath.Join(RepoRoot(t), "testdata", "layouts")
+	dir := t.TempDir()
+	noKind := filepath.Join(dir, "no-kind.json")
+	if err := os.WriteFile(noKind, []byte(`{"acVersion":"0.8.11","name":"example.com/x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, typ, path string
+		want            string // prefix of ReferenceVerdict.String()
+	}{
+		{"valid layout", "", filepath.Join(layouts, "valid"), "valid"},
+		{"invalid layout", "layout", filepath.Join(layouts, "missing-rootfs"), "invalid: " + filepath.Join(layouts, "missing-rootfs") + ": invalid image layout: no rootfs found"},
+		{"panic without acKind", "manifest", noKind, "panic: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ReferenceValidate(t, tt.typ, tt.path).String(); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("ReferenceValidate(%q, %s) = %q, want prefix %q", tt.typ, tt.path, got, tt.want)
+			}
+		})
+	}
+}
