@@ -1,0 +1,94 @@
+package types
+
+import (
+	"encoding/json"
+)
+
+// Well-known annotation names with checked values.
+const (
+	AnnotationCreated       = "created"
+	AnnotationHomepage      = "homepage"
+	AnnotationDocumentation = "documentation"
+	AnnotationAuthors       = "authors"
+)
+
+// Annotation is one {name, value} pair.
+type Annotation struct {
+	Name  ACIdentifier `json:"name"`
+	Value string       `json:"value"`
+}
+
+// Annotations is an ordered list with unique names; "created" must be an
+// RFC 3339 date and "homepage"/"documentation" http(s) URLs.
+type Annotations []Annotation
+
+// Get returns the value of the annotation name.
+func (a Annotations) Get(name string) (string, bool) {
+	for _, an := range a {
+		if string(an.Name) == name {
+			return an.Value, true
+		}
+	}
+	return "", false
+}
+
+// Set replaces the value of name or appends it.
+func (a *Annotations) Set(name ACIdentifier, value string) {
+	for i, an := range *a {
+		if an.Name == name {
+			(*a)[i].Value = value
+			return
+		}
+	}
+	*a = append(*a, Annotation{Name: name, Value: value})
+}
+
+// AssertValid checks names, duplicates and the well-known values.
+func (a Annotations) AssertValid() error {
+	seen := map[ACIdentifier]bool{}
+	for i, an := range a {
+		if err := an.Name.AssertValid(); err != nil {
+			return atIndex(i, atField("name", err))
+		}
+		if seen[an.Name] {
+			return atIndex(i, invalid(ErrAnnotations, "duplicate annotations of name %q", string(an.Name)))
+		}
+		seen[an.Name] = true
+		var err error
+		switch an.Name {
+		case AnnotationCreated:
+			_, err = NewDate(an.Value)
+		case AnnotationHomepage, AnnotationDocumentation:
+			_, err = NewURL(an.Value)
+		}
+		if err != nil {
+			return atIndex(i, atField("value", invalid(ErrAnnotations, "%s: %v", string(an.Name), err)))
+		}
+	}
+	return nil
+}
+
+func (a *Annotations) UnmarshalJSON(data []byte) error {
+	v, err := decodeList[Annotation](data)
+	if err != nil {
+		return err
+	}
+	if err := Annotations(v).AssertValid(); err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+func (a Annotations) MarshalJSON() ([]byte, error) {
+	if err := a.AssertValid(); err != nil {
+		return nil, err
+	}
+	return json.Marshal([]Annotation(a))
+}
+
+// UserAnnotations and UserLabels are free string maps set by users.
+type (
+	UserAnnotations map[string]string
+	UserLabels      map[string]string
+)
