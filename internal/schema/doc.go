@@ -33,3 +33,9 @@ const MaxManifestSize = 1 << 20
 
 // AppContainerSemVer is AppContainerVersion parsed.
 var AppContainerSemVer = types.MustSemVer(AppContainerVersion)
+
+// The two manifest kinds, as SniffKind returns them.
+const (
+	KindImage = types.ImageManifestKind
+	KindPod   = types.PodManifestKind
+)

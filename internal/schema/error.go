@@ -32,23 +32,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() []error { return []error{e.Err, errkind.Invalid} }
 
-// toError converts a decode error into a *Error, computing line and column
-// from the offset of a syntax error in data.
-func toError(data []byte, err error) error {
+// toError converts a decode error (a *types.FieldError or a type-level
+// error) into a *Error.
+func toError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := position(data, se.Offset)
-		return &Error{Line: line, Column: col, Err: errors.New(se.Error())}
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		line, col := position(data, te.Offset)
-		path, _ := types.SplitPath(nil)
-		_ = path
-		return &Error{Path: te.Field, Line: line, Column: col, Err: fmt.Errorf("cannot use JSON %s here", te.Value)}
+	if e, ok := err.(*Error); ok {
+		return e
 	}
 	path, inner := types.SplitPath(err)
 	return &Error{Path: path, Err: inner}

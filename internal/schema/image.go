@@ -41,7 +41,7 @@ func (m *ImageManifest) UnmarshalJSON(data []byte) error {
 	type plain ImageManifest
 	var v plain
 	if err := types.DecodeStruct(data, &v); err != nil {
-		return toError(data, err)
+		return toError(err)
 	}
 	if err := (*ImageManifest)(&v).AssertValid(); err != nil {
 		return err
@@ -79,7 +79,7 @@ func (m *ImageManifest) AssertValid() error {
 		{"dependencies", func() error { return types.AssertListValid(m.Dependencies) }},
 	} {
 		if err := c.err(); err != nil {
-			return toError(nil, types.AtField(c.path, err))
+			return toError(types.AtField(c.path, err))
 		}
 	}
 	return nil

@@ -1,0 +1,227 @@
+package types
+
+import (
+	"encoding/json"
+	"net/netip"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Volume kinds.
+const (
+	VolumeEmpty = "empty"
+	VolumeHost  = "host"
+)
+
+// Defaults of an empty volume.
+const (
+	DefaultEmptyVolumeMode = "0755"
+	DefaultEmptyVolumeUID  = 0
+	DefaultEmptyVolumeGID  = 0
+)
+
+// Volume is a pod volume: a fresh directory ("empty") or a host path
+// ("host"). Decoding fills an empty volume's mode/uid/gid defaults.
+type Volume struct {
+	Name      ACName  `json:"name"`
+	Kind      string  `json:"kind"`
+	Source    string  `json:"source,omitempty"`
+	ReadOnly  *bool   `json:"readOnly,omitempty"`
+	Recursive *bool   `json:"recursive,omitempty"`
+	Mode      *string `json:"mode,omitempty"`
+	UID       *int    `json:"uid,omitempty"`
+	GID       *int    `json:"gid,omitempty"`
+}
+
+// AssertValid checks the volume.
+func (v Volume) AssertValid() error {
+	if v.Name.Empty() {
+		return atField("name", invalid(ErrVolume, "volume name must be set"))
+	}
+	if err := v.Name.AssertValid(); err != nil {
+		return atField("name", err)
+	}
+	switch v.Kind {
+	case VolumeEmpty:
+		if v.Source != "" {
+			return atField("source", invalid(ErrVolume, "source for empty volume must be empty"))
+		}
+		if v.Mode != nil {
+			if _, err := strconv.ParseUint(*v.Mode, 8, 32); err != nil {
+				return atField("mode", invalid(ErrVolume, "mode for empty volume must be an octal number, got %q", *v.Mode))
+			}
+		}
+	case VolumeHost:
+		if v.Source == "" {
+			return atField("source", invalid(ErrVolume, "source for host volume cannot be empty"))
+		}
+		if !path.IsAbs(v.Source) {
+			return atField("source", invalid(ErrVolume, "source for host volume must be absolute path, got %q", v.Source))
+		}
+		if v.Mode != nil {
+			return atField("mode", invalid(ErrVolume, "mode for host volume cannot be set"))
+		}
+		if v.UID != nil {
+			return atField("uid", invalid(ErrVolume, "uid for host volume cannot be set"))
+		}
+		if v.GID != nil {
+			return atField("gid", invalid(ErrVolume, "gid for host volume cannot be set"))
+		}
+	default:
+		return atField("kind", invalid(ErrVolume, `unrecognized volume kind: should be one of "empty", "host", got %q`, v.Kind))
+	}
+	return nil
+}
+
+func (v *Volume) setDefaults() {
+	if v.Kind != VolumeEmpty {
+		return
+	}
+	if v.Mode == nil {
+		m := DefaultEmptyVolumeMode
+		v.Mode = &m
+	}
+	if v.UID == nil {
+		u := DefaultEmptyVolumeUID
+		v.UID = &u
+	}
+	if v.GID == nil {
+		g := DefaultEmptyVolumeGID
+		v.GID = &g
+	}
+}
+
+// IsReadOnly reports the readOnly flag (default false).
+func (v Volume) IsReadOnly() bool { return v.ReadOnly != nil && *v.ReadOnly }
+
+// IsRecursive reports the recursive flag (default true).
+func (v Volume) IsRecursive() bool { return v.Recursive == nil || *v.Recursive }
+
+func (v *Volume) UnmarshalJSON(data []byte) error {
+	type plain Volume
+	var n plain
+	if err := decodeStruct(data, &n); err != nil {
+		return err
+	}
+	vol := Volume(n)
+	if err := vol.AssertValid(); err != nil {
+		return err
+	}
+	vol.setDefaults()
+	*v = vol
+	return nil
+}
+
+func (v Volume) MarshalJSON() ([]byte, error) {
+	if err := v.AssertValid(); err != nil {
+		return nil, err
+	}
+	type plain Volume
+	return json.Marshal(plain(v))
+}
+
+// VolumeFromString parses the command-line form
+// "NAME,kind=host,source=/path[,readOnly=true][,recursive=false]" or
+// "NAME,kind=empty[,mode=0755][,uid=N][,gid=N]".
+func VolumeFromString(s string) (*Volume, error) {
+	parts := strings.Split(s, ",")
+	name, err := NewACName(parts[0])
+	if err != nil {
+		return nil, err
+	}
+	v := Volume{Name: *name}
+	for _, p := range parts[1:] {
+		key, val, ok := strings.Cut(p, "=")
+		if !ok {
+			return nil, invalid(ErrVolume, "volume %q: %q is not key=value", s, p)
+		}
+		switch key {
+		case "kind":
+			v.Kind = val
+		case "source":
+			v.Source = val
+		case "readOnly", "recursive":
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return nil, invalid(ErrVolume, "volume %q: %s must be true or false", s, key)
+			}
+			if key == "readOnly" {
+				v.ReadOnly = &b
+			} else {
+				v.Recursive = &b
+			}
+		case "mode":
+			m := val
+			v.Mode = &m
+		case "uid", "gid":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return nil, invalid(ErrVolume, "volume %q: %s must be an integer", s, key)
+			}
+			if key == "uid" {
+				v.UID = &n
+			} else {
+				v.GID = &n
+			}
+		default:
+			return nil, invalid(ErrVolume, "volume %q: unknown key %q", s, key)
+		}
+	}
+	if err := v.AssertValid(); err != nil {
+		return nil, err
+	}
+	v.setDefaults()
+	return &v, nil
+}
+
+// ExposedPort maps a host port to an app port of a pod.
+type ExposedPort struct {
+	Name     ACName `json:"name"`
+	HostPort uint   `json:"hostPort"`
+	HostIP   string `json:"hostIP,omitempty"`
+	PodPort  *Port  `json:"podPort,omitempty"`
+}
+
+// AssertValid checks the exposed port.
+func (p ExposedPort) AssertValid() error {
+	if p.Name.Empty() {
+		return atField("name", invalid(ErrExposedPort, "exposed port name must be set"))
+	}
+	if err := p.Name.AssertValid(); err != nil {
+		return atField("name", err)
+	}
+	if p.HostPort > 65535 {
+		return atField("hostPort", invalid(ErrExposedPort, "hostPort must be in 0-65535 range, got %d", p.HostPort))
+	}
+	if p.HostIP != "" {
+		if _, err := netip.ParseAddr(p.HostIP); err != nil {
+			return atField("hostIP", invalid(ErrExposedPort, "invalid IP address: %s", p.HostIP))
+		}
+	}
+	if p.PodPort != nil {
+		return atField("podPort", p.PodPort.AssertValid())
+	}
+	return nil
+}
+
+func (p *ExposedPort) UnmarshalJSON(data []byte) error {
+	type plain ExposedPort
+	var n plain
+	if err := decodeStruct(data, &n); err != nil {
+		return err
+	}
+	if err := ExposedPort(n).AssertValid(); err != nil {
+		return err
+	}
+	*p = ExposedPort(n)
+	return nil
+}
+
+func (p ExposedPort) MarshalJSON() ([]byte, error) {
+	if err := p.AssertValid(); err != nil {
+		return nil, err
+	}
+	type plain ExposedPort
+	return json.Marshal(plain(p))
+}
