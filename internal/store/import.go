@@ -71,6 +71,15 @@ func (im *Import) Write(p []byte) (int, error) {
 // Size returns the number of bytes written so far.
 func (im *Import) Size() int64 { return im.size }
 
+// Open reopens the bytes written so far for reading, for a second pass
+// (a signature that the server delivered late).
+func (im *Import) Open() (*os.File, error) {
+	if err := im.f.Sync(); err != nil {
+		return nil, fmt.Errorf("sync %s: %w", im.f.Name(), err)
+	}
+	return os.Open(im.f.Name())
+}
+
 // Abort throws the pending blob away.
 func (im *Import) Abort() {
 	if im.done {
