@@ -1,0 +1,5 @@
+package dockerconv
+
+import "time"
+
+var timeZero time.Time
