@@ -24,6 +24,11 @@
 //     a protocol; an exposed port must have a name and a hostPort <= 65535;
 //   - a known isolator must have a value (the reference panics);
 //   - capabilities retain and remove sets can't be combined (the spec's rule);
-//   - resource quantities can't be negative;
+//   - resource quantities can't be negative, and each resource/* isolator may
+//     appear once per app;
+//   - acVersion follows SemVer 2.0 strictly (no leading zeros);
 //   - an empty volume's mode must be an octal number.
+//
+// os/linux/apparmor-profile is in the spec text but unknown to the 0.8.11
+// code (which rejects it in an app); we know and validate it.
 package types
