@@ -222,7 +222,7 @@ func verifyError(err error, e *openpgp.Entity, sigs []*packet.Signature, keyring
 		// The key exists but may not sign (an encryption-only subkey).
 		return errkind.Trustf("%w: no signing-capable trusted key has ID %s", ErrUnknownSigner, strings.Join(ids, ", "))
 	case errors.As(err, &sigErr):
-		return errkind.Trustf("%w (%s)", ErrBadSignature, who)
+		return errkind.Trustf("%w (checked with %s)", ErrBadSignature, who)
 	case errors.As(err, &unsupported):
 		return errkind.Trustf("%w: %v", ErrMalformed, err)
 	}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	ucli "github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/acikit/acikit/internal/cli"
+	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/pgp"
+	"github.com/acikit/acikit/internal/trust"
+)
+
+// Environment variables read by acsign (only here, never by the libraries).
+const (
+	envTrustDir       = "ACIKIT_TRUST_DIR"
+	envSystemTrustDir = "ACIKIT_SYSTEM_TRUST_DIR"
+	envPassphrase     = "ACSIGN_PASSPHRASE"
+)
+
+// trustDirFlag and systemTrustDirFlag locate the trust store. They belong in
+// internal/cli once acfetch and acrun use the same store.
+func trustDirFlag() *ucli.StringFlag {
+	return &ucli.StringFlag{
+		Name:    "trust-dir",
+		Usage:   "local trust store `DIR` (holds root.d and prefix.d; /etc/rkt/trustedkeys works); default /etc/acikit/trustedkeys for root, else $XDG_CONFIG_HOME/acikit/trustedkeys",
+		EnvVars: []string{envTrustDir},
+	}
+}
+
+func systemTrustDirFlag() *ucli.StringFlag {
+	return &ucli.StringFlag{
+		Name:    "system-trust-dir",
+		Usage:   "read-only vendor trust store `DIR` under the local one (\"\" for none)",
+		Value:   trust.SystemDir,
+		EnvVars: []string{envSystemTrustDir},
+	}
+}
+
+func trustStore(c *ucli.Context) *trust.Store {
+	local := c.String("trust-dir")
+	if local == "" {
+		home, _ := os.UserHomeDir()
+		local = trust.DefaultLocalDir(os.Geteuid(), os.Getenv("XDG_CONFIG_HOME"), home)
+	}
+	return trust.New(trust.Options{LocalDir: local, SystemDir: c.String("system-trust-dir")})
+}
+
+func passphraseFileFlag() *ucli.StringFlag {
+	return &ucli.StringFlag{
+		Name:  "passphrase-file",
+		Usage: "read the passphrase from the first line of `FILE` (else $" + envPassphrase + ", else a prompt on a terminal)",
+	}
+}
+
+// readPassphrase gets a passphrase from --passphrase-file, the environment
+// or the terminal. confirm asks twice (for a new key). It returns nil when
+// none is available and no terminal can ask.
+func readPassphrase(c *ucli.Context, what string, confirm bool) ([]byte, error) {
+	if f := c.String("passphrase-file"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read passphrase: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		return []byte(strings.TrimSuffix(line, "\r")), nil
+	}
+	if p, ok := os.LookupEnv(envPassphrase); ok {
+		return []byte(p), nil
+	}
+	fd, ok := terminal(c)
+	if !ok {
+		return nil, nil
+	}
+	fmt.Fprintf(cli.Stderr(c), "Passphrase for %s: ", what)
+	p, err := term.ReadPassword(fd)
+	fmt.Fprintln(cli.Stderr(c))
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase: %w", err)
+	}
+	if confirm {
+		fmt.Fprintf(cli.Stderr(c), "Repeat the passphrase: ")
+		again, err := term.ReadPassword(fd)
+		fmt.Fprintln(cli.Stderr(c))
+		if err != nil {
+			return nil, fmt.Errorf("read passphrase: %w", err)
+		}
+		if !bytes.Equal(p, again) {
+			return nil, errkind.Usagef("the passphrases differ")
+		}
+	}
+	return p, nil
+}
+
+// terminal returns stdin's descriptor when stdin is a terminal.
+func terminal(c *ucli.Context) (int, bool) {
+	f, ok := cli.Stdin(c).(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0, false
+	}
+	return int(f.Fd()), true
+}
+
+// loadSecretKey reads a secret key file and unlocks it.
+func loadSecretKey(c *ucli.Context, name string) (*openpgp.Entity, error) {
+	r, err := cli.OpenInput(c, name)
+	if err != nil {
+		return nil, fmt.Errorf("open secret key: %w", err)
+	}
+	defer r.Close()
+	el, err := pgp.ReadKeyring(r)
+	if err != nil {
+		return nil, fmt.Errorf("secret key %s: %w", name, err)
+	}
+	if len(el) != 1 {
+		return nil, errkind.Usagef("secret key %s: holds %d keys, want one", name, len(el))
+	}
+	key := el[0]
+	if !pgp.IsSecret(key) {
+		return nil, errkind.Usagef("secret key %s: is a public key", name)
+	}
+	if pgp.Locked(key) {
+		p, err := readPassphrase(c, fmt.Sprintf("%s (%s)", firstUID(key), pgp.Fingerprint(key)), false)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			return nil, errkind.Usagef("secret key %s is protected: give --passphrase-file, set $%s, or run on a terminal", name, envPassphrase)
+		}
+		if err := pgp.Unlock(key, p); err != nil {
+			return nil, err
+		}
+	}
+	return key, nil
+}
+
+func firstUID(e *openpgp.Entity) string {
+	if ids := pgp.UserIDs(e); len(ids) > 0 {
+		return ids[0]
+	}
+	return "(no user ID)"
+}
+
+// readLimited reads a small input fully (keys), with a cap.
+func readLimited(r io.Reader, limit int64, what string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, errors.New(what + " too large")
+	}
+	return b, nil
+}
