@@ -1,0 +1,161 @@
+package schema_test
+
+// Differential test against the reference implementation: every manifest
+// in testdata/manifests/{good,bad} gets the same verdict from the reference
+// `actool validate` (appc/spec v0.8.11, built by testutil.Reference) as from
+// our parser, except where the reference is known to crash or to be wrong.
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/acikit/acikit/internal/schema"
+	"github.com/acikit/acikit/internal/testutil"
+)
+
+// referenceDiffers lists the corpus files (relative to testdata/manifests)
+// whose verdict may differ from the reference's, each with the reason the
+// reference is at fault. Only a crash of the reference or a reference bug
+// belongs here; the test fails when an entry stops differing or its file is
+// gone, so the list stays exact.
+var referenceDiffers = map[string]string{
+	// The reference crashes instead of judging.
+	"bad/missing-ackind.json":           "panics (bad ACKind) on a manifest without acKind",
+	"bad/isolator-memory-no-value.json": "panics (nil dereference) on a known isolator without value",
+
+	// The reference accepts what the spec forbids.
+	"bad/acversion-leading-zero.json":          "coreos/go-semver accepts leading zeros, SemVer 2.0 does not",
+	"bad/app-eventhandler-no-exec.json":        "event handler exec is not checked; the spec requires it",
+	"bad/app-exec-empty.json":                  "an empty exec list is not checked; the spec requires a command",
+	"bad/app-exec-first-empty.json":            "exec elements are not checked; exec[0] names the program",
+	"bad/app-exec-missing.json":                "a missing exec is not checked; the spec requires it for an app",
+	"bad/app-mountpoint-no-name.json":          "mount point names are checked only when present",
+	"bad/app-mountpoint-no-path.json":          "mount point paths are not checked; the spec requires one",
+	"bad/app-port-no-protocol.json":            "port protocol is not checked; the spec requires it",
+	"bad/dependency-imageid-not-hex.json":      "hash values are not checked for hex digits",
+	"bad/dependency-imageid-short.json":        "hash values are not checked for length",
+	"bad/isolator-apparmor-empty.json":         "0.8.11 does not know the apparmor isolator the spec defines, so pod level passes it unchecked",
+	"bad/isolator-caps-retain-and-remove.json": "the spec forbids combining capability retain and remove sets; the code does not check",
+	"bad/isolator-memory-negative.json":        "resource quantities are not checked for sign",
+	"bad/isolator-memory-twice.json":           "single-instance resource isolators are not counted",
+	"bad/name-doubled-separator.json":          "ACIdentifier is not checked against the spec regex (doubled separators)",
+	"bad/pod-app-no-image-id.json":             "a pod app's image id is not required by the code; the spec requires it",
+	"bad/pod-mount-no-path.json":               "pod mount paths are not checked",
+	"bad/pod-port-no-name.json":                "exposed port names are checked only when present",
+	"bad/pod-volume-empty-mode-not-octal.json": "empty volume modes are not checked for octal",
+}
+
+func TestReferenceManifests(t *testing.T) {
+	root := filepath.Join(testutil.RepoRoot(t), "testdata", "manifests")
+	var files []string
+	for _, sub := range []string{"good", "bad"} {
+		ents, err := os.ReadDir(filepath.Join(root, sub))
+		if err != nil {
+			t.Fatalf("read corpus: %v", err)
+		}
+		for _, e := range ents {
+			if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), "README") {
+				files = append(files, sub+"/"+e.Name())
+			}
+		}
+	}
+	if len(files) == 0 {
+		t.Fatalf("no manifests under %s", root)
+	}
+	sort.Strings(files)
+	seen := map[string]bool{}
+	for _, rel := range files {
+		seen[rel] = true
+		t.Run(rel, func(t *testing.T) {
+			path := filepath.Join(root, filepath.FromSlash(rel))
+			ref := testutil.ReferenceValidate(t, "manifest", path)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours := ourVerdict(b)
+			differ := ref.Panicked || ref.Valid != (ours == nil)
+			reason, listed := referenceDiffers[rel]
+			switch {
+			case differ && !listed:
+				t.Errorf("reference actool validate %s = %s; ours = %s (list it in referenceDiffers only if the reference crashes or is wrong)",
+					rel, ref, verdictString(ours))
+			case !differ && listed:
+				t.Errorf("reference actool validate %s = %s, the same as ours, but referenceDiffers says %q: remove the entry",
+					rel, ref, reason)
+			}
+		})
+	}
+	for rel := range referenceDiffers {
+		if !seen[rel] {
+			t.Errorf("referenceDiffers names %s, which is not in the corpus: remove the entry", rel)
+		}
+	}
+}
+
+// ourVerdict judges one manifest the way `actool validate` does: sniff the
+// kind, then parse it as that kind.
+func ourVerdict(b []byte) error {
+	kind, err := schema.SniffKind(b)
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case schema.KindPod:
+		_, err = schema.ParsePodManifest(b)
+	default:
+		_, err = schema.ParseImageManifest(b)
+	}
+	return err
+}
+
+func verdictString(err error) string {
+	if err == nil {
+		return "valid"
+	}
+	return "invalid: " + err.Error()
+}
+
+// TestReferenceDiffersMatchREADME keeps testdata/manifests/README.md, which
+// tells readers the reference's verdict on every bad file, in step with
+// referenceDiffers: a file marked **accepts** or **panics** there is listed
+// here (a panic with a reason starting "panics"), and no file marked
+// "rejects" is.
+func TestReferenceDiffersMatchREADME(t *testing.T) {
+	path := filepath.Join(testutil.RepoRoot(t), "testdata", "manifests", "README.md")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "| `bad/") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "| "), "|")
+		file := strings.Trim(strings.TrimSpace(cells[0]), "`")
+		verdict := strings.Trim(strings.TrimSpace(cells[len(cells)-1]), "*")
+		rows++
+		reason, listed := referenceDiffers[file]
+		switch verdict {
+		case "rejects":
+			if listed {
+				t.Errorf("README says the reference rejects %s, but referenceDiffers lists it (%q)", file, reason)
+			}
+		case "accepts", "panics":
+			if !listed {
+				t.Errorf("README says the reference %s %s, but referenceDiffers does not list it", verdict, file)
+			} else if got := strings.HasPrefix(reason, "panics"); got != (verdict == "panics") {
+				t.Errorf("README says the reference %s %s, but referenceDiffers gives %q", verdict, file, reason)
+			}
+		default:
+			t.Errorf("README row for %s: verdict %q, want rejects, **accepts** or **panics**", file, verdict)
+		}
+	}
+	if rows == 0 {
+		t.Fatalf("no bad/ rows in the table of %s", path)
+	}
+}
