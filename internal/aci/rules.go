@@ -1,0 +1,160 @@
+package aci
+
+import (
+	"archive/tar"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/acikit/acikit/internal/errkind"
+)
+
+// The two top-level names of an image.
+const (
+	ManifestName = "manifest"
+	RootfsName   = "rootfs"
+)
+
+// checker applies the archive rules to a sequence of tar headers.
+type checker struct {
+	seen     map[string]byte // cleaned name -> typeflag
+	manifest bool
+	rootfs   bool
+	odd      bool // some symlink or non-directory entry seen: check parents
+}
+
+// qname quotes a name only when it needs it, so that plain names read
+// naturally in messages and odd ones cannot break the one-line rule.
+func qname(s string) string {
+	for _, r := range s {
+		if r <= ' ' || r == '"' || r == '\\' || r == 0x7f || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+func invalidf(format string, a ...any) error {
+	return errkind.Mark(fmt.Errorf(format, a...), errkind.Invalid)
+}
+
+func inRootfs(clean string) bool {
+	return clean == RootfsName || strings.HasPrefix(clean, RootfsName+"/")
+}
+
+// cleanName checks the form of an entry name and returns its clean form.
+func cleanName(raw string) (string, error) {
+	if raw == "" {
+		return "", invalidf("entry with an empty name")
+	}
+	if strings.HasPrefix(raw, "/") {
+		return "", invalidf("%s: absolute entry name", qname(raw))
+	}
+	clean := path.Clean(raw)
+	for el := range strings.SplitSeq(raw, "/") {
+		if el != ".." {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimPrefix(raw, "./"), "/")
+		if clean == ".." || strings.HasPrefix(clean, "../") || (first == RootfsName && !inRootfs(clean)) {
+			return "", invalidf("%s: entry escapes the image", qname(raw))
+		}
+		return "", invalidf("%s: entry name has a \"..\" element", qname(raw))
+	}
+	if clean != ManifestName && !inRootfs(clean) {
+		return "", invalidf("unrecognized file path in archive: %q", clean)
+	}
+	return clean, nil
+}
+
+// check applies the rules to the next entry and records it. It returns the
+// clean name.
+func (c *checker) check(hdr *tar.Header) (string, error) {
+	name, err := cleanName(hdr.Name)
+	if err != nil {
+		return "", err
+	}
+	typ := hdr.Typeflag
+	if typ == tar.TypeRegA {
+		typ = tar.TypeReg
+	}
+	switch typ {
+	case tar.TypeReg, tar.TypeDir, tar.TypeSymlink, tar.TypeLink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+	default:
+		return "", invalidf("%s: unsupported entry type %q", qname(name), typ)
+	}
+	if c.seen == nil {
+		c.seen = make(map[string]byte)
+	}
+	if _, dup := c.seen[name]; dup {
+		return "", invalidf("duplicate entry %q in archive", name)
+	}
+	switch {
+	case name == ManifestName:
+		if typ != tar.TypeReg {
+			return "", invalidf("manifest is not a regular file")
+		}
+		c.manifest = true
+	case name == RootfsName:
+		if typ != tar.TypeDir {
+			return "", invalidf("rootfs is not a directory")
+		}
+		c.rootfs = true
+	}
+	if c.odd {
+		// Every ancestor that is an entry must be a real directory.
+		for i := len(RootfsName); i < len(name); i++ {
+			if name[i] != '/' {
+				continue
+			}
+			parent := name[:i]
+			switch t, ok := c.seen[parent]; {
+			case !ok || t == tar.TypeDir:
+			case t == tar.TypeSymlink:
+				return "", invalidf("%s: entry is beneath symlink %q", qname(name), parent)
+			default:
+				return "", invalidf("%s: entry is beneath non-directory %q", qname(name), parent)
+			}
+		}
+	}
+	switch typ {
+	case tar.TypeSymlink:
+		if hdr.Linkname == "" {
+			return "", invalidf("%s: symlink with an empty target", qname(name))
+		}
+		if !path.IsAbs(hdr.Linkname) && !inRootfs(path.Join(path.Dir(name), hdr.Linkname)) {
+			return "", invalidf("%s: symlink target %q escapes rootfs", qname(name), hdr.Linkname)
+		}
+	case tar.TypeLink:
+		target := path.Clean(hdr.Linkname)
+		if hdr.Linkname == "" || path.IsAbs(hdr.Linkname) || !inRootfs(target) || target == RootfsName {
+			return "", invalidf("%s: hard link target %q is outside rootfs", qname(name), hdr.Linkname)
+		}
+		switch t, ok := c.seen[target]; {
+		case !ok:
+			return "", invalidf("%s: hard link to %q, which is not an earlier entry", qname(name), hdr.Linkname)
+		case t == tar.TypeDir:
+			return "", invalidf("%s: hard link to directory %q", qname(name), hdr.Linkname)
+		}
+	}
+	if typ != tar.TypeDir {
+		c.odd = true
+	}
+	c.seen[name] = typ
+	return name, nil
+}
+
+// finish reports what is missing once all entries were seen.
+func (c *checker) finish() error {
+	if !c.manifest {
+		return invalidf("no image manifest found in archive")
+	}
+	if !c.rootfs {
+		return invalidf("no rootfs found in archive")
+	}
+	return nil
+}
