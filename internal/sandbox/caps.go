@@ -1,0 +1,173 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"fmt"
+	"math/bits"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/acikit/acikit/internal/errkind"
+)
+
+// CapSet is a set of Linux capabilities, bit n for capability number n.
+type CapSet uint64
+
+// capNames is indexed by capability number (linux/capability.h).
+var capNames = [...]string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+	"CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+	"CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+}
+
+// DefaultCaps is the AppC spec's default set for apps without a capability
+// isolator.
+var DefaultCaps = mustCaps("CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
+	"CAP_FOWNER", "CAP_KILL", "CAP_MKNOD", "CAP_NET_RAW", "CAP_NET_BIND_SERVICE", "CAP_SETUID",
+	"CAP_SETGID", "CAP_SETPCAP", "CAP_SETFCAP", "CAP_SYS_CHROOT")
+
+func mustCaps(names ...string) CapSet {
+	s, err := ParseCaps(names)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// AllCaps is every capability this kernel knows (for an app run with all
+// privileges).
+func AllCaps() CapSet {
+	last := len(capNames) - 1
+	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n < 64 {
+			last = n
+		}
+	}
+	return CapSet(1)<<(last+1) - 1
+}
+
+// ParseCap returns the number of a capability named "CAP_NET_RAW",
+// "NET_RAW" or "net_raw".
+func ParseCap(name string) (int, error) {
+	n := strings.ToUpper(strings.TrimSpace(name))
+	if !strings.HasPrefix(n, "CAP_") {
+		n = "CAP_" + n
+	}
+	for i, c := range capNames {
+		if c == n {
+			return i, nil
+		}
+	}
+	return 0, errkind.Invalidf("unknown capability %q", name)
+}
+
+// ParseCaps returns the set of the named capabilities.
+func ParseCaps(names []string) (CapSet, error) {
+	var s CapSet
+	for _, name := range names {
+		n, err := ParseCap(name)
+		if err != nil {
+			return 0, err
+		}
+		s |= 1 << n
+	}
+	return s, nil
+}
+
+// ComputeCaps applies the spec's isolators to the default set: a non-empty
+// retain list is the whole set (the bounding set becomes exactly it),
+// otherwise remove is taken out of DefaultCaps. Giving both is an error, as
+// the spec forbids it.
+func ComputeCaps(retain, remove []string) (CapSet, error) {
+	if len(retain) > 0 && len(remove) > 0 {
+		return 0, errkind.Invalidf("capabilities: retain and remove sets cannot be combined")
+	}
+	if len(retain) > 0 {
+		return ParseCaps(retain)
+	}
+	rm, err := ParseCaps(remove)
+	if err != nil {
+		return 0, err
+	}
+	return DefaultCaps &^ rm, nil
+}
+
+// Has reports whether capability number n is in s.
+func (s CapSet) Has(n int) bool { return n >= 0 && n < 64 && s&(1<<n) != 0 }
+
+// Names lists the set's capabilities by name, in number order.
+func (s CapSet) Names() []string {
+	var out []string
+	for v := uint64(s); v != 0; v &= v - 1 {
+		n := bits.TrailingZeros64(v)
+		if n < len(capNames) {
+			out = append(out, capNames[n])
+		} else {
+			out = append(out, "CAP_"+strconv.Itoa(n))
+		}
+	}
+	return out
+}
+
+func (s CapSet) String() string { return strings.Join(s.Names(), ",") }
+
+// applyCaps restricts the calling thread to set before it changes identity
+// and execs: bounding set dropped, keep-caps so a non-root user keeps
+// permitted caps across setuid. finishCaps runs after setuid.
+func dropBounding(set CapSet) error {
+	last := 63
+	all := AllCaps()
+	for n := 0; n <= last; n++ {
+		if !all.Has(n) {
+			break
+		}
+		if set.Has(n) {
+			continue
+		}
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0); err != nil {
+			return fmt.Errorf("drop capability %s from bounding set: %w", capName(n), err)
+		}
+	}
+	return unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0)
+}
+
+// finishCaps sets effective, permitted and inheritable to set, then raises
+// the ambient set so a non-root app keeps the caps across execve.
+func finishCaps(set CapSet) error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	for i := range data {
+		w := uint32(uint64(set) >> (32 * i))
+		data[i] = unix.CapUserData{Effective: w, Permitted: w, Inheritable: w}
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("set capabilities %s: %w", set, err)
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return fmt.Errorf("clear ambient capabilities: %w", err)
+	}
+	for _, name := range set.Names() {
+		n, _ := ParseCap(name)
+		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {
+			return fmt.Errorf("raise ambient capability %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func capName(n int) string {
+	if n < len(capNames) {
+		return capNames[n]
+	}
+	return "CAP_" + strconv.Itoa(n)
+}

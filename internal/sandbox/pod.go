@@ -1,0 +1,610 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/acikit/acikit/internal/cgroup"
+	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/log"
+)
+
+// Pod is a running pod, returned by Start.
+type Pod struct {
+	cmd    *exec.Cmd
+	log    *log.Logger
+	ctrl   *os.File
+	cg     *cgroup.Cgroup
+	appCg  map[string]*cgroup.Cgroup
+	names  []string
+	copies sync.WaitGroup
+
+	mu       sync.Mutex
+	status   map[string]*AppStatus
+	reported map[string]bool // "started" or "exited" seen
+	allUp    chan struct{}
+	done     chan struct{}
+	waitErr  error
+	killOnce sync.Once
+}
+
+var (
+	layoutOnce sync.Once
+	layout     *cgroup.Layout
+	layoutErr  error
+)
+
+func cgroupLayout() (*cgroup.Layout, error) {
+	layoutOnce.Do(func() { layout, layoutErr = cgroup.Detect() })
+	return layout, layoutErr
+}
+
+// Start launches the pod: it creates the pod's cgroups, starts the pod's
+// init (Self in init mode) in new mount, pid, uts, ipc and (unless joined or
+// host) network namespaces, and returns once every app's main process has
+// exec'd. If an app fails before that, the pod is stopped and the error
+// returned. Cancelling ctx kills the pod.
+func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	if err := validate(spec); err != nil {
+		return nil, err
+	}
+	p := &Pod{
+		log:      opts.Log,
+		appCg:    map[string]*cgroup.Cgroup{},
+		status:   map[string]*AppStatus{},
+		reported: map[string]bool{},
+		allUp:    make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	cfg := podConfig{Hostname: spec.Hostname, LoopbackUp: spec.NetNS == ""}
+	for _, a := range spec.Apps {
+		ac, err := appConfigFor(&a, spec)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Apps = append(cfg.Apps, ac)
+		p.names = append(p.names, a.Name)
+		p.status[a.Name] = &AppStatus{Name: a.Name}
+	}
+
+	// Close and clean everything made so far when anything below fails.
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+		if err != nil && p.cg != nil {
+			_ = p.cg.Remove()
+		}
+	}()
+
+	initCg, err := p.makeCgroups(spec, cfg.Apps)
+	if err != nil {
+		return nil, err
+	}
+
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start pod: %w", err)
+	}
+	closers = append(closers, cfgR, cfgW)
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start pod: %w", err)
+	}
+	closers = append(closers, repW)
+	ctrlR, ctrlW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start pod: %w", err)
+	}
+	closers = append(closers, ctrlR)
+	p.ctrl = ctrlW
+
+	extra := []*os.File{cfgR, repW, ctrlR}
+	var null *os.File
+	for i, a := range spec.Apps {
+		streams := []any{a.Stdin, a.Stdout, a.Stderr}
+		for j, s := range streams {
+			f, c, err := p.stdioFile(s, j == 0, &null)
+			if err != nil {
+				repR.Close()
+				return nil, err
+			}
+			if c != nil {
+				closers = append(closers, c)
+			}
+			cfg.Apps[i].Stdio[j] = 3 + len(extra)
+			extra = append(extra, f)
+		}
+	}
+	if null != nil {
+		closers = append(closers, null)
+	}
+
+	self := opts.Self
+	if self == "" {
+		self = "/proc/self/exe"
+	}
+	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	if spec.NetNS == "" {
+		flags |= unix.CLONE_NEWNET
+	}
+	cmd := &exec.Cmd{
+		Path:       self,
+		Args:       []string{"acikit-pod-init"},
+		Env:        []string{initEnv + "=" + modeInit},
+		ExtraFiles: extra,
+		Stderr:     opts.Log.Writer(),
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: flags,
+			// Its own process group: a terminal's ^C reaches the caller,
+			// which decides what to forward.
+			Setpgid: true,
+		},
+	}
+	if spec.NetNS != "" && spec.NetNS != NetHost {
+		err = startInNetNS(cmd, spec.NetNS)
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
+		repR.Close()
+		ctrlW.Close()
+		return nil, fmt.Errorf("start pod init %s: %w", self, err)
+	}
+	p.cmd = cmd
+	if initCg != nil {
+		if err := initCg.Add(cmd.Process.Pid); err != nil {
+			p.abort(repR)
+			return nil, err
+		}
+	}
+	b, _ := json.Marshal(cfg)
+	if _, err := cfgW.Write(b); err != nil {
+		p.abort(repR)
+		return nil, fmt.Errorf("send pod config: %w", err)
+	}
+	// Drop our copies of the child's ends so EOFs arrive when init ends.
+	for _, c := range closers {
+		c.Close()
+	}
+	closers = nil
+	go p.readReports(repR)
+	if ctx.Done() != nil {
+		go func() {
+			select {
+			case <-ctx.Done():
+				p.kill()
+			case <-p.done:
+			}
+		}()
+	}
+	select {
+	case <-p.allUp:
+	case <-p.done:
+	}
+	p.mu.Lock()
+	var failed []string
+	for _, n := range p.names {
+		if s := p.status[n]; s.Err != "" {
+			failed = append(failed, "app "+n+": "+s.Err)
+		}
+	}
+	p.mu.Unlock()
+	if len(failed) > 0 {
+		p.kill()
+		<-p.done
+		return nil, errors.New(strings.Join(failed, "; "))
+	}
+	return p, nil
+}
+
+// abort kills a just-started init whose setup failed and reaps it.
+func (p *Pod) abort(repR *os.File) {
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+	repR.Close()
+	p.ctrl.Close()
+}
+
+func appConfigFor(a *AppSpec, spec *PodSpec) (appConfig, error) {
+	id, err := ResolveIdentity(a.Root, a.User, a.Group, a.SupplementaryGIDs)
+	if err != nil {
+		return appConfig{}, wrapApp(a.Name, err)
+	}
+	for _, m := range a.Mounts {
+		if err := checkSource(m.Source); err != nil {
+			return appConfig{}, wrapApp(a.Name, err)
+		}
+	}
+	caps := DefaultCaps
+	if a.Caps != nil {
+		caps = *a.Caps
+	}
+	return appConfig{
+		Name: a.Name, Root: a.Root, Argv: a.Exec, Env: a.Env, WorkingDir: a.WorkingDir,
+		UID: id.UID, GID: id.GID, Groups: id.Groups, Mounts: a.Mounts,
+		ReadOnlyRootFS: a.ReadOnlyRootFS, Caps: caps, NoNewPrivs: a.NoNewPrivs,
+		OOMScoreAdj: a.OOMScoreAdj, PreStart: a.PreStart, PostStop: a.PostStop,
+		Terminal: a.Terminal, Hosts: spec.Hosts, ResolvConf: spec.ResolvConf,
+	}, nil
+}
+
+// checkSource applies the spec's rule that a host volume source must exist
+// and must not be or pass through a symlink.
+func checkSource(src string) error {
+	if _, err := os.Stat(src); err != nil {
+		return errkind.Invalidf("volume source: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return fmt.Errorf("volume source: %w", err)
+	}
+	if real != filepath.Clean(src) {
+		return errkind.Invalidf("volume source %s passes through a symlink (to %s)", src, real)
+	}
+	return nil
+}
+
+// makeCgroups creates the pod's cgroup and one per app, writes the apps'
+// limits and returns the cgroup init goes into. With no cgroup support and
+// no limits asked for, it creates nothing.
+func (p *Pod) makeCgroups(spec *PodSpec, apps []appConfig) (*cgroup.Cgroup, error) {
+	limits := false
+	for _, a := range spec.Apps {
+		limits = limits || a.Memory > 0 || a.CPUMillis > 0 || a.CPUShares > 0
+	}
+	l, err := cgroupLayout()
+	if err != nil || l.Mode == cgroup.None {
+		if limits {
+			return nil, errkind.Invalidf("resource limits need cgroups: %v", err)
+		}
+		return nil, nil
+	}
+	name := spec.Cgroup
+	if name == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		name = "acikit/pod-" + hex.EncodeToString(b[:])
+	}
+	cg, err := l.Create(name, []string{"memory", "cpu"})
+	if err != nil {
+		return nil, err
+	}
+	p.cg = cg
+	initCg := cg
+	v2 := false
+	for _, d := range cg.Dirs() {
+		if _, err := os.Stat(filepath.Join(d, "cgroup.controllers")); err == nil {
+			v2 = true
+		}
+	}
+	if v2 {
+		// v2 allows no processes in a cgroup whose children use controllers.
+		if initCg, err = cg.Sub("init"); err != nil {
+			return nil, err
+		}
+	}
+	for i, a := range spec.Apps {
+		sub, err := cg.Sub("app-" + a.Name)
+		if err != nil {
+			return nil, err
+		}
+		if err := sub.Set(cgroup.Resources{Memory: a.Memory, CPUMillis: a.CPUMillis, CPUShares: a.CPUShares}); err != nil {
+			return nil, wrapApp(a.Name, err)
+		}
+		p.appCg[a.Name] = sub
+		apps[i].CgroupProcs = sub.ProcsFiles()
+	}
+	return initCg, nil
+}
+
+// stdioFile turns an os/exec-style stream into a file for the child. The
+// returned closer is the child's end, closed after the start.
+func (p *Pod) stdioFile(s any, input bool, null **os.File) (*os.File, io.Closer, error) {
+	if f, ok := s.(*os.File); ok && f != nil {
+		return f, nil, nil
+	}
+	if s == nil || s == io.Reader(nil) || s == io.Writer(nil) || isNilIface(s) {
+		if *null == nil {
+			f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			if err != nil {
+				return nil, nil, err
+			}
+			*null = f
+		}
+		return *null, nil, nil
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if input {
+		// Not waited for: like os/exec, a reader that never ends must not
+		// keep Wait from returning.
+		go func() {
+			_, _ = io.Copy(w, s.(io.Reader))
+			w.Close()
+		}()
+		return r, r, nil
+	}
+	p.copies.Add(1)
+	go func() {
+		defer p.copies.Done()
+		_, _ = io.Copy(s.(io.Writer), r)
+		r.Close()
+	}()
+	return w, w, nil
+}
+
+func isNilIface(s any) bool {
+	switch v := s.(type) {
+	case io.Reader:
+		return v == nil
+	case io.Writer:
+		return v == nil
+	}
+	return false
+}
+
+// startInNetNS starts cmd from a thread switched into the network namespace
+// at path, so init inherits it, and switches the thread back.
+func startInNetNS(cmd *exec.Cmd, path string) error {
+	target, err := os.Open(path)
+	if err != nil {
+		return errkind.Invalidf("open network namespace: %w", err)
+	}
+	defer target.Close()
+	runtime.LockOSThread()
+	orig, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer orig.Close()
+	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("join network namespace %s: %w", path, err)
+	}
+	startErr := cmd.Start()
+	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
+		// The thread stays locked and dies with its goroutine's end.
+		return errors.Join(startErr, fmt.Errorf("return to own network namespace: %w", err))
+	}
+	runtime.UnlockOSThread()
+	return startErr
+}
+
+// readReports follows init's report stream until it closes, then reaps init
+// and removes the cgroups.
+func (p *Pod) readReports(r *os.File) {
+	defer r.Close()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		var rep report
+		if json.Unmarshal(sc.Bytes(), &rep) != nil {
+			continue
+		}
+		p.handle(rep)
+	}
+	err := p.cmd.Wait()
+	p.copies.Wait()
+	p.ctrl.Close()
+	p.mu.Lock()
+	for _, n := range p.names {
+		if !p.reported[n] {
+			p.status[n].Err = "pod init ended before the app did"
+			p.status[n].ExitCode = -1
+		}
+	}
+	if err != nil {
+		p.waitErr = fmt.Errorf("pod init: %w", err)
+	}
+	p.mu.Unlock()
+	if p.cg != nil {
+		if err := p.cg.Remove(); err != nil {
+			p.mu.Lock()
+			p.waitErr = errors.Join(p.waitErr, err)
+			p.mu.Unlock()
+		}
+	}
+	p.markAllUp()
+	close(p.done)
+}
+
+func (p *Pod) handle(rep report) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.status[rep.App]
+	if !ok {
+		return
+	}
+	if rep.PID != 0 {
+		s.PID = rep.PID
+	}
+	switch rep.Event {
+	case "started":
+		p.log.Debugf("app %s started as pid %d", rep.App, rep.PID)
+	case "exited":
+		s.Err, s.PostStopErr = rep.Err, rep.PostStopErr
+		ws := rep.Status
+		switch {
+		case rep.Err != "":
+			s.ExitCode = -1
+		case ws.Signaled():
+			s.Signal = ws.Signal()
+			s.ExitCode = 128 + int(s.Signal)
+			if s.Signal == syscall.SIGKILL && p.appCg[rep.App] != nil {
+				if n, err := p.appCg[rep.App].OOMKills(); err == nil && n > 0 {
+					s.OOMKilled = true
+				}
+			}
+		default:
+			s.ExitCode = ws.ExitStatus()
+		}
+		p.log.Debugf("app %s exited: code %d signal %v oom %v %s", rep.App, s.ExitCode, s.Signal, s.OOMKilled, s.Err)
+	}
+	p.reported[rep.App] = true
+	if len(p.reported) == len(p.names) {
+		p.markAllUpLocked()
+	}
+}
+
+func (p *Pod) markAllUp() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.markAllUpLocked()
+}
+
+func (p *Pod) markAllUpLocked() {
+	select {
+	case <-p.allUp:
+	default:
+		close(p.allUp)
+	}
+}
+
+// Pid is the host pid of the pod's init (pid 1 inside the pod).
+func (p *Pod) Pid() int { return p.cmd.Process.Pid }
+
+// AppPid returns the host pid of the app's running main process, for Enter.
+func (p *Pod) AppPid(name string) (int, error) {
+	p.mu.Lock()
+	s, ok := p.status[name]
+	podPid := 0
+	if ok {
+		podPid = s.PID
+	}
+	p.mu.Unlock()
+	if !ok {
+		return 0, errkind.NotFoundf("app %q is not in the pod", name)
+	}
+	if pid := hostPid(p.Pid(), podPid); pid > 0 {
+		return pid, nil
+	}
+	return 0, errkind.NotFoundf("app %q is not running", name)
+}
+
+// hostPid finds the child of init whose pid in the pod is podPid.
+func hostPid(initPid, podPid int) int {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", initPid))
+	for _, t := range tasks {
+		b, _ := os.ReadFile(t)
+		for _, f := range strings.Fields(string(b)) {
+			st, err := os.ReadFile("/proc/" + f + "/status")
+			if err != nil {
+				continue
+			}
+			for line := range strings.Lines(string(st)) {
+				if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
+					ids := strings.Fields(rest)
+					if len(ids) > 0 && ids[len(ids)-1] == strconv.Itoa(podPid) {
+						n, _ := strconv.Atoi(f)
+						return n
+					}
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// CgroupDirs returns the pod's cgroup directories (for a pod directory, so
+// a later gc can cgroup.Load(dirs).Remove() after a crash), or with an app
+// name that app's.
+func (p *Pod) CgroupDirs(app string) []string {
+	if app == "" {
+		if p.cg == nil {
+			return nil
+		}
+		return p.cg.Dirs()
+	}
+	if c := p.appCg[app]; c != nil {
+		return c.Dirs()
+	}
+	return nil
+}
+
+// Signal sends sig to the pod's init, which forwards SIGINT, SIGTERM,
+// SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to each app's main process.
+func (p *Pod) Signal(sig syscall.Signal) error {
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("signal pod: %w", err)
+	}
+	return nil
+}
+
+// Stop sends SIGTERM to the apps and, if the pod has not ended after
+// timeout, SIGKILL to everything in it. It returns when the pod has ended.
+func (p *Pod) Stop(timeout time.Duration) error {
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-p.done:
+		return nil
+	case <-t.C:
+	}
+	p.kill()
+	<-p.done
+	return nil
+}
+
+// kill asks init to SIGKILL every process of the pod; if init does not end
+// soon, init itself is killed (which takes the pid namespace with it).
+func (p *Pod) kill() {
+	p.killOnce.Do(func() {
+		_, _ = p.ctrl.Write([]byte("kill\n"))
+		go func() {
+			select {
+			case <-p.done:
+			case <-time.After(3 * time.Second):
+				_ = p.cmd.Process.Kill()
+			}
+		}()
+	})
+}
+
+// Wait waits for the pod to end and returns each app's status in spec
+// order. The error is about the pod machinery (init died, cgroups could not
+// be removed), never about an app's own exit code.
+func (p *Pod) Wait() ([]AppStatus, error) {
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]AppStatus, 0, len(p.names))
+	for _, n := range p.names {
+		out = append(out, *p.status[n])
+	}
+	return out, p.waitErr
+}

@@ -1,0 +1,62 @@
+//go:build linux
+
+package sandbox
+
+import "syscall"
+
+// The re-exec protocol. The parent starts Self with initEnv=modeInit and
+// these fds: 3 the pod config (JSON, written once the init process is in its
+// cgroup), 4 the report stream (JSON lines, one per app event), 5 the control
+// pipe ("kill" lines; EOF also kills the pod), 6... the apps' stdio. Init
+// starts each app (and handler) as Self with initEnv=modeApp, stdio on 0-2,
+// fd 3 the app config (written after the child was put in its cgroup) and
+// fd 4 an error pipe that closes on a successful exec.
+const (
+	initEnv  = "_ACIKIT_SANDBOX"
+	modeInit = "init"
+	modeApp  = "app"
+)
+
+// podConfig is what the parent sends to the pod's init.
+type podConfig struct {
+	Hostname   string      `json:"hostname,omitempty"`
+	LoopbackUp bool        `json:"loopbackUp,omitempty"`
+	Apps       []appConfig `json:"apps"`
+}
+
+// appConfig is one app as its setup process needs it, identity resolved.
+type appConfig struct {
+	Name           string   `json:"name"`
+	Root           string   `json:"root"`
+	Argv           []string `json:"argv"`
+	Env            []string `json:"env,omitempty"`
+	WorkingDir     string   `json:"workingDir,omitempty"`
+	UID            int      `json:"uid"`
+	GID            int      `json:"gid"`
+	Groups         []int    `json:"groups,omitempty"`
+	Mounts         []Mount  `json:"mounts,omitempty"`
+	ReadOnlyRootFS bool     `json:"readOnlyRootFS,omitempty"`
+	Caps           CapSet   `json:"caps"`
+	NoNewPrivs     bool     `json:"noNewPrivs,omitempty"`
+	OOMScoreAdj    *int     `json:"oomScoreAdj,omitempty"`
+	PreStart       []string `json:"preStart,omitempty"`
+	PostStop       []string `json:"postStop,omitempty"`
+	Terminal       bool     `json:"terminal,omitempty"`
+	Hosts          []byte   `json:"hosts,omitempty"`
+	ResolvConf     []byte   `json:"resolvConf,omitempty"`
+	// CgroupProcs are the cgroup.procs files init writes the app's pid to.
+	CgroupProcs []string `json:"cgroupProcs,omitempty"`
+	// Stdio are init's fd numbers for the app's stdin, stdout, stderr.
+	Stdio [3]int `json:"stdio"`
+}
+
+// report is one line of init's report stream.
+type report struct {
+	App   string `json:"app"`
+	Event string `json:"event"` // "started" or "exited"
+	PID   int    `json:"pid,omitempty"`
+	// Status is the raw wait status of an exited app.
+	Status      syscall.WaitStatus `json:"status,omitempty"`
+	Err         string             `json:"err,omitempty"`
+	PostStopErr string             `json:"postStopErr,omitempty"`
+}
