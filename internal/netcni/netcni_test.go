@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -27,42 +26,9 @@ func requireNet(t *testing.T) Options {
 	return Options{PluginDirs: []string{testutil.CNIPlugins(t)}, StateDir: state, Log: log.ForTest(t.Logf)}
 }
 
-// inNS runs f on a thread inside the network namespace at path.
-func inNS(t *testing.T, path string, f func() error) error {
-	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer unix.Close(orig)
-		target, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer unix.Close(target)
-		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		ferr := f()
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			errc <- err // thread stays locked and dies with the goroutine
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- ferr
-	}()
-	return <-errc
-}
-
 func interfaces(t *testing.T, path string) []string {
 	var names []string
-	if err := inNS(t, path, func() error {
+	if err := InNetNS(path, func() error {
 		ifs, err := net.Interfaces()
 		for _, i := range ifs {
 			up := ""
@@ -150,7 +116,7 @@ func TestDefaultNetworkTwoPods(t *testing.T) {
 
 	// Pod a listens on its address; pod b connects to it.
 	var ln net.Listener
-	if err := inNS(t, pods[0].ns, func() (err error) {
+	if err := InNetNS(pods[0].ns, func() (err error) {
 		ln, err = net.Listen("tcp4", net.JoinHostPort(a.String(), "0"))
 		return err
 	}); err != nil {
@@ -165,7 +131,7 @@ func TestDefaultNetworkTwoPods(t *testing.T) {
 		}
 	}()
 	var got string
-	if err := inNS(t, pods[1].ns, func() error {
+	if err := InNetNS(pods[1].ns, func() error {
 		c, err := net.DialTimeout("tcp4", ln.Addr().String(), 5*time.Second)
 		if err != nil {
 			return err
