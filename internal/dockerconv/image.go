@@ -134,13 +134,13 @@ func (im *Image) openArchive(ctx context.Context) error {
 		if err == nil && st.Mode().IsRegular() {
 			magic := make([]byte, 4)
 			n, _ := io.ReadFull(f, magic)
-			if !bytes.HasPrefix(magic[:n], gzipMagic) && !bytes.HasPrefix(magic[:n], zstdMagic) {
-				im.cleanup = append(im.cleanup, func() { f.Close() })
-				return im.indexedArchive(f)
-			}
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
 				f.Close()
 				return err
+			}
+			if !bytes.HasPrefix(magic[:n], gzipMagic) && !bytes.HasPrefix(magic[:n], zstdMagic) {
+				im.cleanup = append(im.cleanup, func() { f.Close() })
+				return im.indexedArchive(f)
 			}
 		}
 		im.cleanup = append(im.cleanup, func() { f.Close() })
@@ -264,7 +264,7 @@ func (im *Image) dockerArchive(idx *archiveIndex, file string) error {
 	im.imageID = "sha256:" + hex.EncodeToString(sum[:])
 	im.manifestHash = im.imageID
 	if repoTag != "" {
-		im.repository, im.tag = splitRepoTag(repoTag)
+		im.repository, im.tag = fileRepoTag(repoTag)
 	}
 	if im.cfg.RootFS == nil || len(im.cfg.RootFS.DiffIDs) != len(desc.Layers) {
 		return errkind.Invalidf("%s: config lists %d layers, manifest.json %d", im.src.Path, len(diffIDs(im.cfg)), len(desc.Layers))
@@ -337,6 +337,21 @@ func pickDockerImage(mf tarball.Manifest, ref string) (tarball.Descriptor, strin
 	return tarball.Descriptor{}, "", errkind.NotFoundf("no image %q in archive (it holds: %s)", ref, strings.Join(all, ", "))
 }
 
+// fileRepoTag names an image found in a file: Docker Hub names lose their
+// registry (docker.io/library/busybox and busybox both give library/busybox,
+// as the reference names files), other registries stay part of the name.
+func fileRepoTag(s string) (repo, tag string) {
+	t, err := name.NewTag(s, name.WeakValidation)
+	if err != nil {
+		return splitRepoTag(s)
+	}
+	repo = t.RepositoryStr()
+	if reg := t.RegistryStr(); reg != name.DefaultRegistry {
+		repo = reg + "/" + repo
+	}
+	return repo, t.TagStr()
+}
+
 // splitRepoTag splits "repo[:tag]" (the colon after the last slash).
 func splitRepoTag(s string) (repo, tag string) {
 	if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
@@ -358,7 +373,7 @@ func (im *Image) legacyArchive(idx *archiveIndex) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", im.src.Path, err)
 	}
-	im.repository, im.tag = repo, tag
+	im.repository, im.tag = fileRepoTag(repo + ":" + tag)
 	var chain []string
 	seen := map[string]bool{}
 	for id := top; id != ""; {
@@ -429,8 +444,8 @@ func pickLegacy(repos map[string]map[string]string, ref string) (repo, tag, id s
 	}
 	for _, rt := range all {
 		if t, err := name.NewTag(rt, name.WeakValidation); err == nil && t.Name() == want.Name() {
-			repo, tag = splitRepoTag(rt)
-			return repo, tag, repos[repo][tag], nil
+			r, t := splitRepoTag(rt)
+			return r, t, repos[r][t], nil
 		}
 	}
 	return "", "", "", errkind.NotFoundf("no image %q in archive (it holds: %s)", ref, strings.Join(all, ", "))

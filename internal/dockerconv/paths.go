@@ -37,10 +37,10 @@ func cleanName(name string) (string, error) {
 type whiteoutKind int
 
 const (
-	notWhiteout whiteoutKind = iota
-	whiteoutFile             // .wh.NAME: NAME and everything below it are deleted
-	whiteoutOpaque           // .wh..wh..opq: the directory's lower contents are hidden
-	whiteoutOther            // other .wh..wh.* AUFS bookkeeping: dropped
+	notWhiteout    whiteoutKind = iota
+	whiteoutFile                // .wh.NAME: NAME and everything below it are deleted
+	whiteoutOpaque              // .wh..wh..opq: the directory's lower contents are hidden
+	whiteoutOther               // other .wh..wh.* AUFS bookkeeping: dropped
 )
 
 // parseWhiteout classifies a cleaned entry path. For whiteoutFile the target

@@ -127,4 +127,3 @@ func (o *Options) logger() *log.Logger {
 	}
 	return o.Log
 }
-
