@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/schema/types"
 )
 
 // DefaultVersion is the version label discovery assumes when an app string
@@ -19,8 +20,8 @@ const DefaultVersion = "latest"
 // App is a parsed app string: an image name and the labels that pick one
 // image under it (version, os, arch and any others).
 type App struct {
-	Name   string
-	Labels map[string]string
+	Name   types.ACIdentifier
+	Labels map[types.ACIdentifier]string
 }
 
 // ParseApp parses name[:version][,label=value...] the way the reference
@@ -53,11 +54,11 @@ func parseApp(s string) (*App, error) {
 	}
 	s = strings.Replace(s, ":", ",version=", 1)
 	parts := strings.Split(s, ",")
-	a := &App{Labels: map[string]string{}}
-	if err := validateIdentifier(parts[0]); err != nil {
+	name, err := types.NewACIdentifier(parts[0])
+	if err != nil {
 		return nil, fmt.Errorf("name: %w", err)
 	}
-	a.Name = parts[0]
+	a := &App{Name: *name, Labels: map[types.ACIdentifier]string{}}
 	for _, p := range parts[1:] {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {
@@ -66,37 +67,19 @@ func parseApp(s string) (*App, error) {
 		if k == "name" {
 			return nil, errors.New(`label "name" given twice (the name comes first)`)
 		}
-		if err := validateIdentifier(k); err != nil {
+		label, err := types.NewACIdentifier(k)
+		if err != nil {
 			return nil, fmt.Errorf("label name: %w", err)
 		}
-		if _, dup := a.Labels[k]; dup {
+		if _, dup := a.Labels[*label]; dup {
 			return nil, fmt.Errorf("label %q given twice", k)
 		}
 		if v == "" {
 			return nil, fmt.Errorf("label %q has an empty value", k)
 		}
-		a.Labels[k] = v
+		a.Labels[*label] = v
 	}
 	return a, nil
-}
-
-// validateIdentifier checks the AppC ACIdentifier rule,
-// ^[a-z0-9]+([-._~/][a-z0-9]+)*$, until internal/schema/types provides it.
-func validateIdentifier(s string) error {
-	if s == "" {
-		return errors.New("ACIdentifier cannot be empty")
-	}
-	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !alnum(c) && strings.IndexByte("-._~/", c) < 0 {
-			return fmt.Errorf("ACIdentifier must contain only lower case alphanumeric characters plus \"-._~/\", got %q", s)
-		}
-		if !alnum(c) && (i == 0 || i == len(s)-1 || !alnum(s[i-1])) {
-			return fmt.Errorf("ACIdentifier must start and end with a lower case alphanumeric character and not repeat separators, got %q", s)
-		}
-	}
-	return nil
 }
 
 // String formats a as an app string that ParseApp reads back to the same
@@ -105,13 +88,13 @@ func validateIdentifier(s string) error {
 // this syntax at all; ParseApp never produces one.)
 func (a *App) String() string {
 	var b strings.Builder
-	b.WriteString(a.Name)
-	if v, ok := a.Labels["version"]; ok {
+	b.WriteString(string(a.Name))
+	if v, ok := a.Labels[types.LabelVersion]; ok {
 		b.WriteString(":")
 		b.WriteString(v)
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
-		if k == "version" {
+		if k == types.LabelVersion {
 			continue
 		}
 		fmt.Fprintf(&b, ",%s=%s", k, a.Labels[k])
@@ -121,14 +104,14 @@ func (a *App) String() string {
 
 // Copy returns a deep copy of a.
 func (a *App) Copy() *App {
-	c := &App{Name: a.Name, Labels: make(map[string]string, len(a.Labels))}
+	c := &App{Name: a.Name, Labels: make(map[types.ACIdentifier]string, len(a.Labels))}
 	maps.Copy(c.Labels, a.Labels)
 	return c
 }
 
 // Version returns the version label, or DefaultVersion when none is set.
 func (a *App) Version() string {
-	if v := a.Labels["version"]; v != "" {
+	if v := a.Labels[types.LabelVersion]; v != "" {
 		return v
 	}
 	return DefaultVersion
@@ -146,11 +129,11 @@ func (a *App) WithDefaults() *App {
 func (a *App) withDefaults(goos, goarch, goarm string) *App {
 	c := a.Copy()
 	os, arch := appcOSArch(goos, goarch, goarm)
-	if _, ok := c.Labels["os"]; !ok {
-		c.Labels["os"] = os
+	if _, ok := c.Labels[types.LabelOS]; !ok {
+		c.Labels[types.LabelOS] = os
 	}
-	if _, ok := c.Labels["arch"]; !ok {
-		c.Labels["arch"] = arch
+	if _, ok := c.Labels[types.LabelArch]; !ok {
+		c.Labels[types.LabelArch] = arch
 	}
 	return c
 }

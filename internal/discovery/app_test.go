@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/schema/types"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -14,19 +15,19 @@ func TestParseApp(t *testing.T) {
 		in   string
 		want *App
 	}{
-		{"example.com/app", &App{Name: "example.com/app", Labels: map[string]string{}}},
-		{"example.com/app:1.0.0", &App{Name: "example.com/app", Labels: map[string]string{"version": "1.0.0"}}},
+		{"example.com/app", &App{Name: "example.com/app", Labels: map[types.ACIdentifier]string{}}},
+		{"example.com/app:1.0.0", &App{Name: "example.com/app", Labels: map[types.ACIdentifier]string{"version": "1.0.0"}}},
 		{"example.com/app:1.0.0,os=linux,arch=amd64", &App{Name: "example.com/app",
-			Labels: map[string]string{"version": "1.0.0", "os": "linux", "arch": "amd64"}}},
+			Labels: map[types.ACIdentifier]string{"version": "1.0.0", "os": "linux", "arch": "amd64"}}},
 		{"example.com/app,channel=alpha,label=value", &App{Name: "example.com/app",
-			Labels: map[string]string{"channel": "alpha", "label": "value"}}},
-		{"example.com/app,version=2", &App{Name: "example.com/app", Labels: map[string]string{"version": "2"}}},
+			Labels: map[types.ACIdentifier]string{"channel": "alpha", "label": "value"}}},
+		{"example.com/app,version=2", &App{Name: "example.com/app", Labels: map[types.ACIdentifier]string{"version": "2"}}},
 		// Values are literal: escapes, "=", "&", "+" and spaces stay as typed.
-		{"a.b/c,v=x%2Fy", &App{Name: "a.b/c", Labels: map[string]string{"v": "x%2Fy"}}},
-		{"a.b/c,v=x=y&z+w q", &App{Name: "a.b/c", Labels: map[string]string{"v": "x=y&z+w q"}}},
-		{"a.b/c:1.0+git/x", &App{Name: "a.b/c", Labels: map[string]string{"version": "1.0+git/x"}}},
-		{"127.0.0.1/app:v~1", &App{Name: "127.0.0.1/app", Labels: map[string]string{"version": "v~1"}}},
-		{"x", &App{Name: "x", Labels: map[string]string{}}},
+		{"a.b/c,v=x%2Fy", &App{Name: "a.b/c", Labels: map[types.ACIdentifier]string{"v": "x%2Fy"}}},
+		{"a.b/c,v=x=y&z+w q", &App{Name: "a.b/c", Labels: map[types.ACIdentifier]string{"v": "x=y&z+w q"}}},
+		{"a.b/c:1.0+git/x", &App{Name: "a.b/c", Labels: map[types.ACIdentifier]string{"version": "1.0+git/x"}}},
+		{"127.0.0.1/app:v~1", &App{Name: "127.0.0.1/app", Labels: map[types.ACIdentifier]string{"version": "v~1"}}},
+		{"x", &App{Name: "x", Labels: map[types.ACIdentifier]string{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -58,7 +59,7 @@ func TestParseAppErrors(t *testing.T) {
 		{"example.com/app,=x", "ACIdentifier cannot be empty"},
 		{"example.com/app,o%73=linux", "label name"},
 		{"example.com/app,OS=linux", "label name"},
-		{"example.com//app", "repeat separators"},
+		{"example.com//app", "two separators"},
 		{"/app", "start and end"},
 		{"app/", "start and end"},
 		{":1", "ACIdentifier cannot be empty"},
@@ -113,12 +114,12 @@ func TestAppString(t *testing.T) {
 
 func TestAppVersion(t *testing.T) {
 	tests := []struct {
-		labels map[string]string
+		labels map[types.ACIdentifier]string
 		want   string
 	}{
 		{nil, "latest"},
-		{map[string]string{"version": ""}, "latest"},
-		{map[string]string{"version": "1.2.3"}, "1.2.3"},
+		{map[types.ACIdentifier]string{"version": ""}, "latest"},
+		{map[types.ACIdentifier]string{"version": "1.2.3"}, "1.2.3"},
 	}
 	for _, tt := range tests {
 		a := &App{Name: "example.com/app", Labels: tt.labels}
@@ -153,9 +154,9 @@ func TestWithDefaults(t *testing.T) {
 	for _, tt := range tests {
 		name := tt.goos + "/" + tt.goarch + "/" + tt.goarm
 		t.Run(name, func(t *testing.T) {
-			a := &App{Name: "example.com/app", Labels: map[string]string{"version": "1"}}
+			a := &App{Name: "example.com/app", Labels: map[types.ACIdentifier]string{"version": "1"}}
 			got := a.withDefaults(tt.goos, tt.goarch, tt.goarm)
-			want := map[string]string{"version": "1", "os": tt.wantOS, "arch": tt.wantArch}
+			want := map[types.ACIdentifier]string{"version": "1", "os": tt.wantOS, "arch": tt.wantArch}
 			if d := cmp.Diff(want, got.Labels); d != "" {
 				t.Errorf("withDefaults(%s) labels mismatch (-want +got):\n%s", name, d)
 			}
@@ -165,7 +166,7 @@ func TestWithDefaults(t *testing.T) {
 		})
 	}
 	// Labels the user gave win over the platform.
-	a := &App{Name: "example.com/app", Labels: map[string]string{"os": "freebsd", "arch": "i386"}}
+	a := &App{Name: "example.com/app", Labels: map[types.ACIdentifier]string{"os": "freebsd", "arch": "i386"}}
 	if got := a.WithDefaults().Labels; got["os"] != "freebsd" || got["arch"] != "i386" {
 		t.Errorf("WithDefaults() = %v, want os=freebsd arch=i386 kept", got)
 	}

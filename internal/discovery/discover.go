@@ -166,8 +166,8 @@ func notFound(what string, app *App, attempts []Attempt) error {
 	case 0:
 		msg += " (every page answered without a matching tag)"
 	default:
-		last := attempts[n-1]
-		msg += fmt.Sprintf(" (%d failed requests, last %s: %v)", n, last.URL, last.Err)
+		// Request errors name their URL already.
+		msg += fmt.Sprintf(" (%d failed requests, last: %v)", n, attempts[n-1].Err)
 	}
 	return errkind.Mark(errors.New(msg), errkind.NotFound)
 }
@@ -183,7 +183,7 @@ func newDiscoverer(app *App, opts Options) (*discoverer, error) {
 	if app == nil {
 		return nil, errkind.Usagef("discover: no app given")
 	}
-	if err := validateIdentifier(app.Name); err != nil {
+	if err := app.Name.AssertValid(); err != nil {
 		return nil, errkind.Mark(fmt.Errorf("discover %q: name: %w", app.Name, err), errkind.Usage)
 	}
 	if opts.Port < 0 || opts.Port > 65535 {
@@ -287,7 +287,8 @@ func prefixes(name string) []string {
 // accepts its tags. Failed requests are added to res.Attempts. Only a dead
 // ctx ends the walk with an error.
 func (d *discoverer) walk(ctx context.Context, res *Result, match func([]metaTag) bool) (bool, error) {
-	for _, p := range prefixes(d.app.Name) {
+	name := string(d.app.Name)
+	for _, p := range prefixes(name) {
 		tags, ok, err := d.metaPage(ctx, p, res)
 		if err != nil {
 			return false, err
@@ -297,7 +298,7 @@ func (d *discoverer) walk(ctx context.Context, res *Result, match func([]metaTag
 		}
 		var mine []metaTag
 		for _, t := range tags {
-			if prefixMatches(d.app.Name, t.prefix) {
+			if prefixMatches(name, t.prefix) {
 				mine = append(mine, t)
 			}
 		}
@@ -372,10 +373,10 @@ func (d *discoverer) fetchMeta(ctx context.Context, u string) ([]metaTag, error)
 func (d *discoverer) vars(ext string) map[string]string {
 	v := make(map[string]string, len(d.app.Labels)+3)
 	for k, l := range d.app.Labels {
-		v[k] = l
+		v[string(k)] = l
 	}
 	v["version"] = d.app.Version()
-	v["name"] = d.app.Name
+	v["name"] = string(d.app.Name)
 	v["ext"] = ext
 	return v
 }

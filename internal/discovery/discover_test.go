@@ -119,7 +119,7 @@ func TestDiscoverEndpoints(t *testing.T) {
 			"example.com/x https://example.com/x?ac-discovery=1",
 			"example.com https://example.com/?ac-discovery=1",
 		},
-		errWant: "no ACI endpoints found for example.com/x/y (3 failed requests, last https://example.com/?ac-discovery=1: GET https://example.com/?ac-discovery=1: expected 200 OK, got 404 Not Found)",
+		errWant: "no ACI endpoints found for example.com/x/y (3 failed requests, last: GET https://example.com/?ac-discovery=1: expected 200 OK, got 404 Not Found)",
 	}, {
 		name:     "pages without a matching tag",
 		app:      "example.com/keysonly",

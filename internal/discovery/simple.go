@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/acikit/acikit/internal/schema/types"
 )
 
 // simple tries the pre-0.8 simple discovery: the image is expected at
@@ -14,13 +16,13 @@ import (
 // signature next to it. The URL is reported only when the server says the
 // image is there. It returns nil (and records an attempt) when not.
 func (d *discoverer) simple(ctx context.Context, res *Result) (*Endpoint, error) {
-	name := d.app.Name
+	name := string(d.app.Name)
 	if !strings.Contains(name, "/") {
 		res.Attempts = append(res.Attempts, Attempt{Prefix: name,
 			Err: errors.New("simple discovery needs a name with a path after the host")})
 		return nil, nil
 	}
-	osl, arch := d.app.Labels["os"], d.app.Labels["arch"]
+	osl, arch := d.app.Labels[types.LabelOS], d.app.Labels[types.LabelArch]
 	if osl == "" || arch == "" {
 		res.Attempts = append(res.Attempts, Attempt{Prefix: name,
 			Err: errors.New("simple discovery needs the os and arch labels")})
