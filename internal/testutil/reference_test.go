@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"debug/elf"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -144,6 +145,12 @@ func TestACEValidatorLayouts(t *testing.T) {
 				if p == "rootfs/ace-validator" && (!fi.Mode().IsRegular() || fi.Mode()&0o111 == 0) {
 					t.Errorf("mode of %s = %v, want an executable file", p, fi.Mode())
 				}
+				if p == "rootfs/ace-validator" && runtime.GOOS == "linux" {
+					// The image has no libc: a dynamic binary would not start.
+					if interp := elfInterp(t, filepath.Join(tt.dir, p)); interp {
+						t.Errorf("%s has a program interpreter, want a static binary", p)
+					}
+				}
 				if p == "rootfs/opt/acvalidator" && !fi.IsDir() {
 					t.Errorf("mode of %s = %v, want a directory", p, fi.Mode())
 				}
@@ -174,4 +181,19 @@ func TestReferenceValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+func elfInterp(t *testing.T, path string) bool {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatalf("open %s as ELF: %v", path, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	return false
 }
