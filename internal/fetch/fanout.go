@@ -75,25 +75,35 @@ func (c *consumer) stop() { c.once.Do(func() { close(c.done) }) }
 // its error (the first one) cancels the copy.
 type fanout struct {
 	branches []*consumer
-	errs     []error
 	wg       sync.WaitGroup
 	cancel   context.CancelFunc
+	mu       sync.Mutex
+	first    error
+}
+
+// fail records the first error and stops everything: later errors are
+// mostly consequences (a branch cut off mid-stream sees a truncated input).
+func (f *fanout) fail(err error) {
+	f.mu.Lock()
+	if f.first == nil {
+		f.first = err
+	}
+	f.mu.Unlock()
+	f.cancel()
 }
 
 func newFanout(ctx context.Context, fns ...func(ctx context.Context, r io.Reader) error) (*fanout, context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
-	f := &fanout{cancel: cancel, errs: make([]error, len(fns))}
-	for i, fn := range fns {
+	f := &fanout{cancel: cancel}
+	for _, fn := range fns {
 		c := newConsumer()
 		f.branches = append(f.branches, c)
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()
 			defer c.stop()
-			err := fn(ctx, c)
-			if err != nil {
-				f.errs[i] = err
-				cancel()
+			if err := fn(ctx, c); err != nil {
+				f.fail(err)
 				return
 			}
 			// Drain so the producer never blocks on a consumer that finished
@@ -106,24 +116,18 @@ func newFanout(ctx context.Context, fns ...func(ctx context.Context, r io.Reader
 	return f, ctx
 }
 
-// run copies src to sink and the branches; it returns the copy error, else
-// the first consumer error.
+// run copies src to sink and the branches, waits for the consumers and
+// returns the first failure.
 func (f *fanout) run(ctx context.Context, src io.Reader, sink io.Writer) error {
-	copyErr := f.copy(ctx, src, sink)
+	if err := f.copy(ctx, src, sink); err != nil {
+		f.fail(err)
+	}
 	for _, c := range f.branches {
 		close(c.ch)
 	}
-	if copyErr != nil {
-		f.cancel()
-	}
 	f.wg.Wait()
 	f.cancel()
-	for _, err := range f.errs {
-		if err != nil {
-			return err
-		}
-	}
-	return copyErr
+	return f.first
 }
 
 func (f *fanout) copy(ctx context.Context, src io.Reader, sink io.Writer) error {

@@ -202,10 +202,7 @@ func (f *Fetcher) fetchDeps(ctx context.Context, parent *Result, seen map[string
 		return errkind.Invalidf("dependencies of %s nest deeper than %d", parent.Manifest.Name, maxDepDepth)
 	}
 	for _, d := range parent.Manifest.Dependencies {
-		app := &discovery.App{Name: string(d.ImageName), Labels: map[string]string{}}
-		for _, l := range d.Labels {
-			app.Labels[string(l.Name)] = l.Value
-		}
+		app := newApp(d.ImageName, d.Labels)
 		ref := &Ref{Kind: KindName, App: app}
 		wantID := ""
 		if d.ImageID != nil {
@@ -238,7 +235,7 @@ func (f *Fetcher) fetchRef(ctx context.Context, ref *Ref, wantID string) (*Resul
 		}
 	}
 	if ref.Kind == KindName && f.opts.Pull != PullUpdate {
-		im, err := st.Resolve(ref.App.Name, ref.App.Labels)
+		im, err := st.Resolve(string(ref.App.Name), appLabels(ref.App))
 		if err == nil && f.acceptStored(im) && (wantID == "" || im.ID == wantID) {
 			f.opts.Log.Debugf("using image %s from the store for %s", im.ID, ref.App)
 			return f.storedResult(im, "store")
@@ -510,14 +507,14 @@ func (f *Fetcher) fetchSource(ctx context.Context, src *source, out sink) (*Resu
 // keyName is the name whose keys verify src: the name asked for, else "".
 func (s *source) keyName() string {
 	if s.asked != nil {
-		return s.asked.Name
+		return string(s.asked.Name)
 	}
 	return ""
 }
 
 func (f *Fetcher) keyringFor(src *source) (openpgp.EntityList, error) {
 	if src.asked != nil {
-		return f.opts.Trust.KeyringFor(src.asked.Name)
+		return f.opts.Trust.KeyringFor(string(src.asked.Name))
 	}
 	entries, err := f.opts.Trust.List()
 	if err != nil {
@@ -539,11 +536,11 @@ func (f *Fetcher) keyringFor(src *source) (openpgp.EntityList, error) {
 func (f *Fetcher) checkIdentity(src *source, ck *checked, signer *pgp.Signer) error {
 	name := string(ck.Manifest.Name)
 	if src.asked != nil {
-		if name != src.asked.Name {
+		if name != string(src.asked.Name) {
 			return errkind.Invalidf("image from %s is named %q, not %q as asked", redact(src.url), name, src.asked.Name)
 		}
 		for k, v := range src.asked.Labels {
-			got, ok := ck.Manifest.Labels.Get(k)
+			got, ok := ck.Manifest.Labels.Get(string(k))
 			if !ok || got != v {
 				return errkind.Invalidf("image %s from %s has label %s=%q, not %q as asked", name, redact(src.url), k, got, v)
 			}
@@ -681,13 +678,4 @@ func (s *storeSink) commit(c *checked, sig []byte, src *source, resp *response) 
 	}
 	_, err := s.imp.Commit(c.ID, meta)
 	return err
-}
-
-// labelsOf returns a manifest's labels as a map.
-func labelsOf(m *schema.ImageManifest) map[string]string {
-	out := map[string]string{}
-	for _, l := range m.Labels {
-		out[string(l.Name)] = l.Value
-	}
-	return out
 }

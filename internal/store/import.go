@@ -33,17 +33,23 @@ type Meta struct {
 type Import struct {
 	s    *Store
 	f    *os.File
+	name string // f's current name (f.Name() is the one it was created with)
 	size int64
 	done bool
 }
 
-const tempPrefix = "import-"
+const (
+	tempPrefix = "import-"
+	newPrefix  = "new-"
+)
 
 // NewImport starts an import: a temporary file in the store's tmp/ directory,
 // flocked so that cleanup in other processes leaves it alone while this one
 // lives.
 func (s *Store) NewImport() (*Import, error) {
-	f, err := os.CreateTemp(s.path("tmp"), tempPrefix+"*")
+	// Created under a name cleanTemps leaves alone, locked, then renamed:
+	// otherwise cleanup could take the lock between creation and flock.
+	f, err := os.CreateTemp(s.path("tmp"), newPrefix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("start import in %s: %w", s.dir, err)
 	}
@@ -52,7 +58,13 @@ func (s *Store) NewImport() (*Import, error) {
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
 	}
-	return &Import{s: s, f: f}, nil
+	name := filepath.Join(filepath.Dir(f.Name()), tempPrefix+strings.TrimPrefix(filepath.Base(f.Name()), newPrefix))
+	if err := os.Rename(f.Name(), name); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("start import in %s: %w", s.dir, err)
+	}
+	return &Import{s: s, f: f, name: name}, nil
 }
 
 // Write appends fetched bytes to the pending blob.
@@ -63,7 +75,7 @@ func (im *Import) Write(p []byte) (int, error) {
 	n, err := im.f.Write(p)
 	im.size += int64(n)
 	if err != nil {
-		err = fmt.Errorf("write %s: %w", im.f.Name(), err)
+		err = fmt.Errorf("write %s: %w", im.name, err)
 	}
 	return n, err
 }
@@ -75,9 +87,9 @@ func (im *Import) Size() int64 { return im.size }
 // (a signature that the server delivered late).
 func (im *Import) Open() (*os.File, error) {
 	if err := im.f.Sync(); err != nil {
-		return nil, fmt.Errorf("sync %s: %w", im.f.Name(), err)
+		return nil, fmt.Errorf("sync %s: %w", im.name, err)
 	}
-	return os.Open(im.f.Name())
+	return os.Open(im.name)
 }
 
 // Abort throws the pending blob away.
@@ -86,8 +98,7 @@ func (im *Import) Abort() {
 		return
 	}
 	im.done = true
-	name := im.f.Name()
-	os.Remove(name)
+	os.Remove(im.name)
 	im.f.Close()
 }
 
@@ -104,7 +115,7 @@ func (im *Import) Commit(id string, meta Meta) (*Image, error) {
 		return nil, errkind.Invalidf("commit image: malformed image ID %q", id)
 	}
 	if err := im.f.Sync(); err != nil {
-		return nil, fmt.Errorf("sync %s: %w", im.f.Name(), err)
+		return nil, fmt.Errorf("sync %s: %w", im.name, err)
 	}
 	s := im.s
 	unlock, err := s.lock(true)
@@ -126,10 +137,10 @@ func (im *Import) Commit(id string, meta Meta) (*Image, error) {
 		}
 	}
 	if !haveBlob {
-		if err := os.Chmod(im.f.Name(), 0o644); err != nil {
+		if err := os.Chmod(im.name, 0o644); err != nil {
 			return nil, fmt.Errorf("commit %s: %w", id, err)
 		}
-		if err := os.Rename(im.f.Name(), blob); err != nil {
+		if err := os.Rename(im.name, blob); err != nil {
 			return nil, fmt.Errorf("commit %s: %w", id, err)
 		}
 		if err := syncDir(filepath.Dir(blob)); err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -167,6 +168,13 @@ func (s *Store) cleanTemps() {
 	}
 	for _, e := range ents {
 		p := s.path("tmp", e.Name())
+		if strings.HasPrefix(e.Name(), newPrefix) {
+			// Not yet locked by its creator, or left by a crash right then.
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				os.Remove(p)
+			}
+			continue
+		}
 		f, err := os.Open(p)
 		if err != nil {
 			continue
