@@ -93,7 +93,11 @@ func trustAdd(c *ucli.Context) error {
 	}
 	locations := c.Args().Slice()
 	if len(locations) == 0 {
-		res, err := discovery.DiscoverPublicKeys(c.Context, &discovery.App{Name: prefix}, discovery.Options{
+		app, err := discovery.ParseApp(prefix)
+		if err != nil {
+			return err
+		}
+		res, err := discovery.DiscoverPublicKeys(c.Context, app, discovery.Options{
 			InsecureHTTP: in.HTTP, InsecureTLS: in.TLS, Port: c.Int("discovery-port"), Log: cli.Logger(c),
 		})
 		if err != nil {
