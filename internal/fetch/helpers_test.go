@@ -157,7 +157,7 @@ type server struct {
 	*httptest.Server
 	mu       sync.Mutex
 	files    map[string][]byte
-	requests []string // "GET /path [range]" in order
+	requests []string       // "GET /path [range]" in order
 	cut      map[string]int // path → responses still to cut halfway
 	deferSig map[string]int // path → 202 answers still to give
 	always   map[string]bool
