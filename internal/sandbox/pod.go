@@ -127,6 +127,11 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 	for i, a := range spec.Apps {
 		streams := []any{a.Stdin, a.Stdout, a.Stderr}
 		for j, s := range streams {
+			if j == 2 && a.Stderr != nil && any(a.Stderr) == any(a.Stdout) {
+				// One writer, one pipe: as os/exec, no concurrent writes.
+				cfg.Apps[i].Stdio[2] = cfg.Apps[i].Stdio[1]
+				continue
+			}
 			f, c, err := p.stdioFile(s, j == 0, &null)
 			if err != nil {
 				repR.Close()

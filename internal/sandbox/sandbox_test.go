@@ -5,6 +5,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,5 +103,143 @@ func TestBasic(t *testing.T) {
 	}
 	if got, want := strings.Fields(out), []string{"2", "podhost", "lo"}; strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("output = %q, want %q", got, want)
+	}
+}
+
+func status(t *testing.T, out, key string) string {
+	t.Helper()
+	for line := range strings.Lines(out) {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			return strings.Join(strings.Fields(v), " ")
+		}
+	}
+	return "<missing " + key + ">"
+}
+
+func capHex(s CapSet) string { return fmt.Sprintf("%016x", uint64(s)) }
+
+func TestIsolation(t *testing.T) {
+	root := busyboxRoot(t)
+	write(t, filepath.Join(root, "etc/resolv.conf"), "nameserver 192.0.2.1 # image's own\n")
+	owned := filepath.Join(root, "tmp/owned")
+	write(t, owned, "")
+	if err := os.Chown(owned, 1234, 1235); err != nil {
+		t.Fatal(err)
+	}
+	roVol, rwVol := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(roVol, "f"), "data\n")
+	noRaw, _ := ComputeCaps(nil, []string{"NET_RAW"})
+	chownOnly, _ := ComputeCaps([]string{"CAP_CHOWN"}, nil)
+	adj := 500
+	hostNet, _ := os.Readlink("/proc/self/ns/net")
+
+	tests := []struct {
+		name   string
+		app    func(*AppSpec)
+		pod    func(*PodSpec)
+		script string
+		check  func(t *testing.T, out string)
+	}{
+		{name: "pid namespace and pod init", script: "echo $$; cat /proc/1/cmdline; echo",
+			check: func(t *testing.T, out string) {
+				f := strings.Fields(out)
+				if len(f) < 2 || f[0] == "1" || !strings.HasPrefix(f[1], "acikit-pod-init") {
+					t.Errorf("pid, pid 1 cmdline = %q, want a pid > 1 and acikit-pod-init", f)
+				}
+				if len(f) > 0 && len(f[0]) > 3 {
+					t.Errorf("app pid = %s, want a small pid of a new namespace", f[0])
+				}
+			}},
+		{name: "hostname", script: "hostname", check: want("podhost")},
+		{name: "only lo in a new netns", script: "ls /sys/class/net; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags",
+			check: want("lo unknown 0x9")},
+		{name: "host net", pod: func(p *PodSpec) { p.NetNS = NetHost }, script: "readlink /proc/self/ns/net", check: want(hostNet)},
+		{name: "host files invisible", script: "ls /", check: want("bin dev etc proc sys tmp")},
+		{name: "minimal dev", script: "ls /dev; echo x > /dev/null; head -c 3 /dev/zero | wc -c",
+			check: want("core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero 3")},
+		{name: "proc masked and read-only", script: "wc -c < /proc/timer_list; ls /proc/acpi | wc -l; (echo x > /proc/sys/kernel/domainname) 2>/dev/null && echo writable || echo ro; touch /sys/x 2>/dev/null && echo syswritable || echo sysro",
+			check: want("0 0 ro sysro")},
+		{name: "etc files created only when absent", script: "cat /etc/hosts /etc/resolv.conf",
+			check: want("127.0.0.1 localhost podhost nameserver 192.0.2.1 # image's own")},
+		{name: "default caps as root", script: "grep -E '^(Cap|NoNewPrivs|Uid|Groups)' /proc/self/status",
+			check: func(t *testing.T, out string) {
+				for _, k := range []string{"CapBnd", "CapEff", "CapPrm"} {
+					if got := status(t, out, k); got != capHex(DefaultCaps) {
+						t.Errorf("%s = %s, want %s", k, got, capHex(DefaultCaps))
+					}
+				}
+				if got := status(t, out, "NoNewPrivs"); got != "0" {
+					t.Errorf("NoNewPrivs = %s, want 0", got)
+				}
+				if got := status(t, out, "Groups"); got != "" {
+					t.Errorf("Groups = %q, want none", got)
+				}
+			}},
+		{name: "user, groups, removed cap, no_new_privs",
+			app: func(a *AppSpec) {
+				a.User, a.Group, a.SupplementaryGIDs, a.Caps, a.NoNewPrivs = "app", "staff", []int{7, 50}, &noRaw, true
+			},
+			script: "grep -E '^(Cap|NoNewPrivs|Uid|Gid|Groups)' /proc/self/status",
+			check: func(t *testing.T, out string) {
+				wants := map[string]string{"Uid": "1000 1000 1000 1000", "Gid": "50 50 50 50", "Groups": "7 50",
+					"NoNewPrivs": "1", "CapBnd": capHex(noRaw), "CapEff": capHex(noRaw), "CapAmb": capHex(noRaw)}
+				for k, w := range wants {
+					if got := status(t, out, k); got != w {
+						t.Errorf("%s = %s, want %s", k, got, w)
+					}
+				}
+				if noRaw.Has(13) || !noRaw.Has(0) {
+					t.Errorf("ComputeCaps(remove NET_RAW) = %s", noRaw)
+				}
+			}},
+		{name: "retain set", app: func(a *AppSpec) { a.Caps = &chownOnly },
+			script: "grep -E '^Cap(Bnd|Eff)' /proc/self/status",
+			check:  want("CapEff: 0000000000000001 CapBnd: 0000000000000001")},
+		{name: "user and group from a path's owner", app: func(a *AppSpec) { a.User, a.Group = "/tmp/owned", "/tmp/owned" },
+			script: "id -u; id -g", check: want("1234 1235")},
+		{name: "volumes", app: func(a *AppSpec) {
+			a.Mounts = []Mount{{Source: roVol, Target: "/data/ro", ReadOnly: true}, {Source: rwVol, Target: "/rw"}}
+		},
+			script: "cat /data/ro/f; touch /data/ro/x 2>/dev/null && echo rowritable || echo ro; touch /rw/y && echo rw",
+			check: func(t *testing.T, out string) {
+				want("data ro rw")(t, out)
+				if _, err := os.Stat(filepath.Join(rwVol, "y")); err != nil {
+					t.Errorf("file written in the read-write volume is not on the host: %v", err)
+				}
+			}},
+		{name: "read-only root", app: func(a *AppSpec) { a.ReadOnlyRootFS = true },
+			script: "touch /z 2>/dev/null && echo rootwritable || echo ro; touch /dev/shm/z && echo shm",
+			check:  want("ro shm")},
+		{name: "working dir and oom_score_adj", app: func(a *AppSpec) { a.WorkingDir = "/tmp"; a.OOMScoreAdj = &adj },
+			script: "echo $PWD; cat /proc/self/oom_score_adj", check: want("/tmp 500")},
+		{name: "orphans are reaped", script: "sh -c 'sleep 0.05 &'; sleep 0.5; cat /proc/[0-9]*/stat | grep -c ' Z '; true",
+			check: want("0")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := &PodSpec{Hostname: "podhost", Hosts: []byte("127.0.0.1 localhost podhost\n"),
+				ResolvConf: []byte("nameserver 192.0.2.53\n"), Apps: []AppSpec{sh("a", root, tc.script)}}
+			if tc.pod != nil {
+				tc.pod(spec)
+			}
+			if tc.app != nil {
+				tc.app(&spec.Apps[0])
+			}
+			st, out := runPod(t, spec)
+			if st.ExitCode != 0 || st.Err != "" {
+				t.Errorf("app status = %+v (output %q), want exit 0", st, out)
+			}
+			tc.check(t, out)
+		})
+	}
+}
+
+// want checks the whitespace-separated output.
+func want(w string) func(t *testing.T, out string) {
+	return func(t *testing.T, out string) {
+		t.Helper()
+		if got := strings.Join(strings.Fields(out), " "); got != strings.Join(strings.Fields(w), " ") {
+			t.Errorf("output = %q, want %q", got, w)
+		}
 	}
 }
