@@ -231,3 +231,32 @@ func (p *Port) UnmarshalJSON(data []byte) error {
 	*p = Port(v)
 	return nil
 }
+
+func (p Port) MarshalJSON() ([]byte, error) {
+	if err := p.AssertValid(); err != nil {
+		return nil, err
+	}
+	type plain Port
+	return json.Marshal(plain(p))
+}
+
+func (m *MountPoint) UnmarshalJSON(data []byte) error {
+	type plain MountPoint
+	var v plain
+	if err := decodeStruct(data, &v); err != nil {
+		return err
+	}
+	if err := MountPoint(v).AssertValid(); err != nil {
+		return err
+	}
+	*m = MountPoint(v)
+	return nil
+}
+
+func (m MountPoint) MarshalJSON() ([]byte, error) {
+	if err := m.AssertValid(); err != nil {
+		return nil, err
+	}
+	type plain MountPoint
+	return json.Marshal(plain(m))
+}

@@ -3,7 +3,6 @@ package types
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 )
@@ -184,18 +183,15 @@ func (o rawObject) get(key string) json.RawMessage {
 	if v, ok := o[key]; ok {
 		return v
 	}
+	// Deterministic among several case variants: the smallest key wins.
+	var best string
+	var found json.RawMessage
 	for k, v := range o {
-		if strings.EqualFold(k, key) {
-			return v
+		if strings.EqualFold(k, key) && (found == nil || k < best) {
+			best, found = k, v
 		}
 	}
-	return nil
-}
-
-// has reports whether key is present and not JSON null.
-func (o rawObject) has(key string) bool {
-	v := o.get(key)
-	return v != nil && string(v) != "null"
+	return found
 }
 
 func unquote(data []byte, kind error, what string) (string, error) {
@@ -205,8 +201,6 @@ func unquote(data []byte, kind error, what string) (string, error) {
 	}
 	return s, nil
 }
-
-var _ = fmt.Sprintf
 
 // DecodeStruct decodes a JSON object into the struct ptr points to field by
 // field, so errors carry the JSON path (*FieldError). For package schema.

@@ -452,6 +452,13 @@ func TestAppRules(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"name":"p","protocol":"tcp","port":80}`), &p); err != nil || p.Count != 1 {
 		t.Errorf("Unmarshal(port without count) = %v, count %d, want count 1", err, p.Count)
 	}
+	if _, err := json.Marshal(Port{Name: "p", Protocol: "tcp"}); err == nil {
+		t.Errorf("Marshal(port 0) = nil error, want one")
+	}
+	var mp MountPoint
+	if err := json.Unmarshal([]byte(`{"name":"data"}`), &mp); err == nil || err.Error() != "path: mountPoint path must be set" {
+		t.Errorf("Unmarshal(mount point without path) = %v", err)
+	}
 	if _, err := json.Marshal(App{User: "0", Group: "0"}); err == nil {
 		t.Errorf("Marshal(app without exec) = nil error, want one")
 	}
@@ -484,7 +491,13 @@ func TestVolume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			_, err := VolumeFromString(tt.in)
+			v, err := VolumeFromString(tt.in)
+			if err == nil {
+				var back Volume
+				if err := back.Set(v.String()); err != nil || back.String() != v.String() {
+					t.Errorf("Set(%q) = %v, String() = %q", v.String(), err, back.String())
+				}
+			}
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("VolumeFromString(%q) = %v, want %q", tt.in, err, tt.wantErr)
 			}

@@ -175,6 +175,40 @@ func VolumeFromString(s string) (*Volume, error) {
 	return &v, nil
 }
 
+// Set implements flag.Value with the VolumeFromString syntax.
+func (v *Volume) Set(s string) error {
+	n, err := VolumeFromString(s)
+	if err != nil {
+		return err
+	}
+	*v = *n
+	return nil
+}
+
+// String gives the VolumeFromString syntax.
+func (v Volume) String() string {
+	s := string(v.Name) + ",kind=" + v.Kind
+	if v.Source != "" {
+		s += ",source=" + v.Source
+	}
+	if v.ReadOnly != nil {
+		s += ",readOnly=" + strconv.FormatBool(*v.ReadOnly)
+	}
+	if v.Recursive != nil {
+		s += ",recursive=" + strconv.FormatBool(*v.Recursive)
+	}
+	if v.Mode != nil {
+		s += ",mode=" + *v.Mode
+	}
+	if v.UID != nil {
+		s += ",uid=" + strconv.Itoa(*v.UID)
+	}
+	if v.GID != nil {
+		s += ",gid=" + strconv.Itoa(*v.GID)
+	}
+	return s
+}
+
 // ExposedPort maps a host port to an app port of a pod.
 type ExposedPort struct {
 	Name     ACName `json:"name"`
