@@ -44,14 +44,14 @@ failure; each failure is one line on stderr, and the exit status is non-zero if 
 }
 
 type report struct {
-	Path     string `json:"path"`
-	Type     string `json:"type,omitempty"`
-	Valid    bool   `json:"valid"`
-	Kind     string `json:"kind,omitempty"` // ImageManifest or PodManifest
-	Name     string `json:"name,omitempty"`
-	ID       string `json:"id,omitempty"`
-	Error    string `json:"error,omitempty"`
-	err      error
+	Path  string `json:"path"`
+	Type  string `json:"type,omitempty"`
+	Valid bool   `json:"valid"`
+	Kind  string `json:"kind,omitempty"` // ImageManifest or PodManifest
+	Name  string `json:"name,omitempty"`
+	ID    string `json:"id,omitempty"`
+	Error string `json:"error,omitempty"`
+	err   error
 }
 
 func validate(c *ucli.Context) error {
