@@ -24,6 +24,8 @@
 //   - no entry may be placed beneath an earlier symlink or non-directory
 //     entry (writing through a link is how extraction gets redirected);
 //   - a hard link must name an earlier non-directory entry inside rootfs;
+//   - a "./" directory entry (the archive's top, as `tar -C dir -cf x .`
+//     writes it) is allowed and ignored by the rules;
 //   - entry types are regular files, directories, symlinks, hard links,
 //     character and block devices and FIFOs; PAX global headers are skipped.
 package aci

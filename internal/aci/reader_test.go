@@ -98,6 +98,8 @@ func TestValidateRules(t *testing.T) {
 		{"valid", with(), ""},
 		{"manifest last", append(append([]ent{}, baseRootfs...), manifestEnt), ""},
 		{"dot slash names", []ent{dir("./rootfs/"), file("./rootfs/a", "a"), file("./manifest", testManifest)}, ""},
+		{"dot directory entry", append([]ent{dir("./")}, with()...), ""},
+		{"dot file entry", append([]ent{file(".", "x")}, with()...), `unrecognized file path in archive: "."`},
 		{"global pax header skipped", append([]ent{{name: "pax_global_header", typ: tar.TypeXGlobalHeader}}, with()...), ""},
 		{"nested manifest and rootfs names", with(file("rootfs/manifest", "m"), dir("rootfs/rootfs")), ""},
 		{"absolute symlink", with(symlink("rootfs/etc/mtab", "/proc/self/mounts")), ""},
@@ -484,7 +486,7 @@ func FuzzEntryName(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !filepath.IsLocal(clean) || (clean != ManifestName && !inRootfs(clean)) || strings.Contains("/"+clean+"/", "/../") {
+		if !filepath.IsLocal(clean) || (clean != ManifestName && clean != "." && !inRootfs(clean)) || strings.Contains("/"+clean+"/", "/../") {
 			t.Errorf("cleanName(%q) = %q, accepted a bad name", name, clean)
 		}
 		var c checker

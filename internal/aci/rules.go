@@ -46,7 +46,9 @@ func inRootfs(clean string) bool {
 	return clean == RootfsName || strings.HasPrefix(clean, RootfsName+"/")
 }
 
-// cleanName checks the form of an entry name and returns its clean form.
+// cleanName checks the form of an entry name and returns its clean form
+// ("." for the archive's top directory, which check only allows as a
+// directory).
 func cleanName(raw string) (string, error) {
 	if raw == "" {
 		return "", invalidf("entry with an empty name")
@@ -65,7 +67,7 @@ func cleanName(raw string) (string, error) {
 		}
 		return "", invalidf("%s: entry name has a \"..\" element", qname(raw))
 	}
-	if clean != ManifestName && !inRootfs(clean) {
+	if clean != ManifestName && !inRootfs(clean) && clean != "." {
 		return "", invalidf("unrecognized file path in archive: %q", clean)
 	}
 	return clean, nil
@@ -86,6 +88,14 @@ func (c *checker) check(hdr *tar.Header) (string, error) {
 	case tar.TypeReg, tar.TypeDir, tar.TypeSymlink, tar.TypeLink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 	default:
 		return "", invalidf("%s: unsupported entry type %q", qname(name), typ)
+	}
+	if name == "." {
+		// "./", the archive's own top directory, as `tar -C dir -cf x .`
+		// writes it: harmless as a directory, never recorded.
+		if typ != tar.TypeDir {
+			return "", invalidf("unrecognized file path in archive: %q", name)
+		}
+		return name, nil
 	}
 	if c.seen == nil {
 		c.seen = make(map[string]byte)
