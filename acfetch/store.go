@@ -1,0 +1,220 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/acikit/acikit/internal/aci"
+	"github.com/acikit/acikit/internal/cli"
+	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/store"
+)
+
+func listCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "list",
+		Usage: "list the stored images",
+		Flags: commonFlags(&ucli.BoolFlag{Name: "json", Usage: "print a JSON array"}),
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 0, 0); err != nil {
+				return err
+			}
+			st, err := openStore(c)
+			if err != nil {
+				return err
+			}
+			list, err := st.List()
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				if list == nil {
+					list = []*store.Image{}
+				}
+				for _, im := range list {
+					im.Manifest = nil
+				}
+				enc := json.NewEncoder(cli.Stdout(c))
+				enc.SetIndent("", "  ")
+				return enc.Encode(list)
+			}
+			tw := tabwriter.NewWriter(cli.Stdout(c), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tSIZE\tIMPORTED\tLAST USED\tLATEST")
+			for _, im := range list {
+				name := im.Name
+				if v := im.Labels["version"]; v != "" {
+					name += ":" + v
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%v\n", im.ID[:39], name, im.Size,
+					im.ImportTime.Local().Format(time.DateTime), im.LastUsed.Local().Format(time.DateTime), im.Latest)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func rmCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "rm",
+		Usage:     "remove images from the store",
+		ArgsUsage: "ID|NAME...",
+		Flags:     commonFlags(),
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 1, -1); err != nil {
+				return err
+			}
+			st, err := openStore(c)
+			if err != nil {
+				return err
+			}
+			for _, ref := range c.Args().Slice() {
+				im, err := lookup(st, ref)
+				if err != nil {
+					return err
+				}
+				if err := st.Remove(im.ID); err != nil {
+					return err
+				}
+				cli.Printf(c, "%s\n", im.ID)
+			}
+			return nil
+		},
+	}
+}
+
+func gcCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "gc",
+		Usage: "remove images not used lately, unindexed blobs and dead temporary files",
+		Flags: commonFlags(&ucli.DurationFlag{Name: "older-than", Value: 24 * time.Hour, Usage: "remove images not fetched or run within `D`"}),
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 0, 0); err != nil {
+				return err
+			}
+			st, err := openStore(c)
+			if err != nil {
+				return err
+			}
+			removed, err := st.GC(c.Duration("older-than"))
+			for _, id := range removed {
+				cli.Printf(c, "%s\n", id)
+			}
+			return err
+		},
+	}
+}
+
+func exportCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "export",
+		Usage:     "write a stored image as fetched (and its signature beside it with -o)",
+		ArgsUsage: "ID|NAME",
+		Flags: commonFlags(
+			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "-", Usage: "write to `FILE` (its signature to FILE.asc); - for stdout"},
+			&ucli.BoolFlag{Name: "overwrite", Usage: "replace existing files"},
+		),
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 1, 1); err != nil {
+				return err
+			}
+			st, err := openStore(c)
+			if err != nil {
+				return err
+			}
+			im, err := lookup(st, c.Args().First())
+			if err != nil {
+				return err
+			}
+			name := c.String("output")
+			if im.Signed && name != "-" {
+				if err := copyOut(c, st.Signature, im.ID, strings.TrimSuffix(name, ".aci")+".aci.asc"); err != nil {
+					return err
+				}
+			}
+			return copyOut(c, func(id string) (*os.File, error) { return st.OpenBlob(id) }, im.ID, name)
+		},
+	}
+}
+
+func copyOut(c *ucli.Context, open func(string) (*os.File, error), id, name string) error {
+	in, err := open(id)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := cli.CreateOutput(c, name, 0o644, c.Bool("overwrite"))
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	if _, err := io.Copy(out, in); err != nil {
+		return fmt.Errorf("export %s: %w", id, err)
+	}
+	return out.Commit()
+}
+
+func catManifestCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "cat-manifest",
+		Usage:     "print the manifest of a stored image",
+		ArgsUsage: "ID|NAME",
+		Flags:     commonFlags(),
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 1, 1); err != nil {
+				return err
+			}
+			st, err := openStore(c)
+			if err != nil {
+				return err
+			}
+			im, err := lookup(st, c.Args().First())
+			if err != nil {
+				return err
+			}
+			w := cli.Stdout(c)
+			if _, err := w.Write(im.Manifest); err != nil {
+				return err
+			}
+			if len(im.Manifest) > 0 && im.Manifest[len(im.Manifest)-1] != '\n' {
+				fmt.Fprintln(w)
+			}
+			return nil
+		},
+	}
+}
+
+func verifyCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "verify",
+		Usage: "recompute the ID of every stored image and report damage",
+		Flags: commonFlags(),
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 0, 0); err != nil {
+				return err
+			}
+			st, err := openStore(c)
+			if err != nil {
+				return err
+			}
+			probs, err := st.Verify(c.Context, aci.ImageID)
+			if err != nil {
+				return err
+			}
+			for _, p := range probs {
+				fmt.Fprintf(cli.Stderr(c), "acfetch: %s: %s\n", p.ID, p.Err)
+			}
+			if len(probs) > 0 {
+				return cli.Silent(errkind.Invalidf("%d problem(s) in the store", len(probs)))
+			}
+			cli.Logger(c).Infof("store %s: all images intact", st.Dir())
+			return nil
+		},
+	}
+}
