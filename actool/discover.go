@@ -74,11 +74,12 @@ func discover(c *ucli.Context) error {
 			pub = keys.PublicKeys
 		}
 		if c.Bool("json") {
-			out, err := json.MarshalIndent(discoverJSON{eps.Endpoints, pub, eps.Source.String()}, "", "    ")
-			if err != nil {
+			enc := json.NewEncoder(cli.Stdout(c))
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "    ")
+			if err := enc.Encode(discoverJSON{eps.Endpoints, pub, eps.Source.String()}); err != nil {
 				return err
 			}
-			cli.Printf(c, "%s\n", out)
 			continue
 		}
 		for _, ep := range eps.Endpoints {

@@ -51,11 +51,15 @@ func catManifest(c *ucli.Context) error {
 		_, err = cli.Stdout(c).Write(out)
 		return err
 	}
-	out, err := json.MarshalIndent(m, "", "    ")
+	compact, err := m.MarshalJSON()
 	if err != nil {
 		return err
 	}
-	cli.Printf(c, "%s\n", out)
+	var out bytes.Buffer
+	if err := json.Indent(&out, compact, "", "    "); err != nil {
+		return err
+	}
+	cli.Printf(c, "%s\n", out.Bytes())
 	return nil
 }
 
@@ -173,7 +177,7 @@ func patchManifest(c *ucli.Context) error {
 		if err := patch.Apply(m, opts); err != nil {
 			return nil, err
 		}
-		return json.Marshal(m)
+		return m.MarshalJSON()
 	}
 
 	in, err := cli.OpenInput(c, input)

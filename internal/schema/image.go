@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"encoding/json"
-
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/schema/types"
 )
@@ -90,7 +88,7 @@ func (m ImageManifest) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain ImageManifest
-	return json.Marshal(plain(m))
+	return types.Marshal(plain(m))
 }
 
 func invalidf(kind error, format string, a ...any) error {

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"encoding/json"
-
 	"github.com/acikit/acikit/internal/schema/types"
 )
 
@@ -204,7 +202,7 @@ func (m PodManifest) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain PodManifest
-	return json.Marshal(plain(m))
+	return types.Marshal(plain(m))
 }
 
 // SniffKind reads only acKind and acVersion to tell which manifest data

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"encoding/json"
 	"strings"
 )
 
@@ -87,7 +86,7 @@ func (n ACIdentifier) MarshalJSON() ([]byte, error) {
 	if err := n.AssertValid(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(string(n))
+	return Marshal(string(n))
 }
 
 // SanitizeACIdentifier maps s (for example a Docker repository name) to a

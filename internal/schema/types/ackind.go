@@ -1,7 +1,5 @@
 package types
 
-import "encoding/json"
-
 // ACKind is the manifest kind: ImageManifest or PodManifest.
 type ACKind string
 
@@ -61,5 +59,5 @@ func (k ACKind) MarshalJSON() ([]byte, error) {
 	if err := k.AssertValid(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(string(k))
+	return Marshal(string(k))
 }

@@ -1,7 +1,5 @@
 package types
 
-import "encoding/json"
-
 // ACName names apps in a pod, mount points, volumes and ports: lower case
 // alphanumerics separated by single "-" (spec regex ^[a-z0-9]+(-[a-z0-9]+)*$).
 type ACName string
@@ -57,7 +55,7 @@ func (n ACName) MarshalJSON() ([]byte, error) {
 	if err := n.AssertValid(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(string(n))
+	return Marshal(string(n))
 }
 
 // SanitizeACName maps s to a valid ACName ("-" for anything else).

@@ -1,9 +1,5 @@
 package types
 
-import (
-	"encoding/json"
-)
-
 // Well-known annotation names with checked values.
 const (
 	AnnotationCreated       = "created"
@@ -84,7 +80,7 @@ func (a Annotations) MarshalJSON() ([]byte, error) {
 	if err := a.AssertValid(); err != nil {
 		return nil, err
 	}
-	return json.Marshal([]Annotation(a))
+	return Marshal([]Annotation(a))
 }
 
 // UserAnnotations and UserLabels are free string maps set by users.

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"encoding/json"
 	"path"
 	"regexp"
 )
@@ -92,7 +91,7 @@ func (a App) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain App
-	return json.Marshal(plain(a))
+	return Marshal(plain(a))
 }
 
 // Event handler names.
@@ -237,7 +236,7 @@ func (p Port) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain Port
-	return json.Marshal(plain(p))
+	return Marshal(plain(p))
 }
 
 func (m *MountPoint) UnmarshalJSON(data []byte) error {
@@ -258,5 +257,5 @@ func (m MountPoint) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain MountPoint
-	return json.Marshal(plain(m))
+	return Marshal(plain(m))
 }

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"encoding/json"
 	"time"
 )
 
@@ -50,5 +49,5 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d.Time.IsZero() {
 		return nil, invalid(ErrDate, "bad Date: zero time")
 	}
-	return json.Marshal(d.String())
+	return Marshal(d.String())
 }

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -220,4 +221,16 @@ func AssertListValid[T interface{ AssertValid() error }](l []T) error {
 		}
 	}
 	return nil
+}
+
+// Marshal is json.Marshal without HTML escaping: manifests are not HTML,
+// and "<a@b.c>" in an authors annotation should stay readable.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -1,7 +1,5 @@
 package types
 
-import "encoding/json"
-
 // Dependency is an image this image is layered on, by name (+labels) and
 // optionally pinned by ID.
 type Dependency struct {
@@ -45,7 +43,7 @@ func (d Dependency) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain Dependency
-	return json.Marshal(plain(d))
+	return Marshal(plain(d))
 }
 
 // Dependencies is the ordered dependency list; earlier entries are

@@ -2,7 +2,6 @@ package types
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"strings"
 )
 
@@ -153,5 +152,5 @@ func (h Hash) MarshalJSON() ([]byte, error) {
 	if err := h.AssertValid(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(h.String())
+	return Marshal(h.String())
 }

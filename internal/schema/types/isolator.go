@@ -83,7 +83,7 @@ type Isolator struct {
 // NewIsolator builds an isolator from a name and a value that marshals to
 // the isolator's JSON value, validating it.
 func NewIsolator(name string, value any) (*Isolator, error) {
-	raw, err := json.Marshal(value)
+	raw, err := Marshal(value)
 	if err != nil {
 		return nil, invalid(ErrIsolator, "isolator %s: %v", name, err)
 	}
@@ -160,7 +160,7 @@ func (i Isolator) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain Isolator
-	return json.Marshal(plain(i))
+	return Marshal(plain(i))
 }
 
 // Isolators is an app's isolator list: only known names, single-instance

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"encoding/json"
 	"slices"
 	"sort"
 )
@@ -122,7 +121,7 @@ func (l Labels) MarshalJSON() ([]byte, error) {
 	if err := l.AssertValid(); err != nil {
 		return nil, err
 	}
-	return json.Marshal([]Label(l))
+	return Marshal([]Label(l))
 }
 
 // GoOSArchToAppc maps Go's GOOS/GOARCH (and GOARM for arm, "6" or "7") to

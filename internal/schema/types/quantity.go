@@ -173,5 +173,5 @@ func (q Quantity) MarshalJSON() ([]byte, error) {
 	if _, err := ParseQuantity(q.s); err != nil {
 		return nil, err
 	}
-	return json.Marshal(q.s)
+	return Marshal(q.s)
 }

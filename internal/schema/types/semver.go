@@ -2,7 +2,6 @@ package types
 
 import (
 	"cmp"
-	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -199,5 +198,5 @@ func (v SemVer) MarshalJSON() ([]byte, error) {
 	if err := v.AssertValid(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(v.String())
+	return Marshal(v.String())
 }

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"encoding/json"
 	"net/url"
 )
 
@@ -56,5 +55,5 @@ func (u URL) MarshalJSON() ([]byte, error) {
 	if _, err := NewURL(u.String()); err != nil {
 		return nil, err
 	}
-	return json.Marshal(u.String())
+	return Marshal(u.String())
 }

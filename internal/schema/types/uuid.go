@@ -2,7 +2,6 @@ package types
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"strings"
 )
 
@@ -66,5 +65,5 @@ func (u UUID) MarshalJSON() ([]byte, error) {
 	if u.Empty() {
 		return nil, invalid(ErrUUID, "UUID cannot be all zeros")
 	}
-	return json.Marshal(u.String())
+	return Marshal(u.String())
 }

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"encoding/json"
 	"net/netip"
 	"path"
 	"strconv"
@@ -118,7 +117,7 @@ func (v Volume) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain Volume
-	return json.Marshal(plain(v))
+	return Marshal(plain(v))
 }
 
 // VolumeFromString parses the command-line form
@@ -257,5 +256,5 @@ func (p ExposedPort) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	type plain ExposedPort
-	return json.Marshal(plain(p))
+	return Marshal(plain(p))
 }
