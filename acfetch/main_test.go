@@ -110,7 +110,8 @@ func makeImage(t *testing.T, name string, size int) []byte {
 	tw.Write([]byte(manifest))
 	tw.WriteHeader(&tar.Header{Name: "rootfs/", Mode: 0o755, Typeflag: tar.TypeDir})
 	data := make([]byte, size)
-	rand.New(rand.NewPCG(1, uint64(size))).Read(data) // incompressible: the file stays big
+	rng := rand.NewChaCha8([32]byte{1})
+	rng.Read(data) // incompressible: the file stays big
 
 	tw.WriteHeader(&tar.Header{Name: "rootfs/data", Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
 	tw.Write(data)
