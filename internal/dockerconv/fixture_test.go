@@ -93,14 +93,14 @@ func buildFixtures(d, busybox string) (*fixtures, error) {
 	}
 	r := filepath.Join(d, "b1", "rootfs")
 	files := map[string]string{
-		"etc/passwd":       "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n",
-		"etc/group":        "root:x:0:\napp:x:1000:\n",
-		"opt/keep/a.txt":   "a\n",
-		"opt/delete-me":    "del\n",
-		"opt/gone/sub/g":   "g\n",
-		"opt/opq/old.txt":  "old\n",
-		"opt/hl-orig":      "hl\n",
-		"var/log/.keep":    "",
+		"etc/passwd":      "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n",
+		"etc/group":       "root:x:0:\napp:x:1000:\n",
+		"opt/keep/a.txt":  "a\n",
+		"opt/delete-me":   "del\n",
+		"opt/gone/sub/g":  "g\n",
+		"opt/opq/old.txt": "old\n",
+		"opt/hl-orig":     "hl\n",
+		"var/log/.keep":   "",
 	}
 	for p, c := range files {
 		if err := os.MkdirAll(filepath.Join(r, filepath.Dir(p)), 0o755); err != nil {

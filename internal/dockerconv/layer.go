@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -14,6 +15,9 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
+
+// ErrDigest marks content whose digest is not the one announced.
+var ErrDigest = errors.New("digest mismatch")
 
 // verifier hashes what is read through it and, at EOF, fails if the sum is
 // not the expected sha256 digest. A zero want checks nothing.
@@ -38,7 +42,7 @@ func (v *verifier) Read(p []byte) (int, error) {
 	if err == io.EOF && !v.done {
 		v.done = true
 		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want.Hex {
-			return n, errkind.Invalidf("%s: digest mismatch: got sha256:%s, want %s", v.what, got, v.want)
+			return n, errkind.Mark(fmt.Errorf("%s: %w: got sha256:%s, want %s", v.what, ErrDigest, got, v.want), errkind.Invalid)
 		}
 	}
 	return n, err
@@ -81,6 +85,7 @@ func decodeLayer(raw io.ReadCloser, digest, diffID v1.Hash, what string, progres
 		r = &counter{r: r, fn: progress}
 	}
 	r = newVerifier(r, digest, what)
+	rawCheck := r
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, err := br.Peek(4)
 	if err != nil && err != io.EOF {
@@ -108,6 +113,9 @@ func decodeLayer(raw io.ReadCloser, digest, diffID v1.Hash, what string, progres
 		closers = append(closers, func() error { zr.Close(); return nil })
 	}
 	out = newVerifier(out, diffID, what+" (uncompressed)")
+	if v, ok := rawCheck.(*verifier); ok {
+		out = &blameDigest{r: out, raw: v}
+	}
 	return readCloser{Reader: out, close: func() error {
 		var first error
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -117,4 +125,22 @@ func decodeLayer(raw io.ReadCloser, digest, diffID v1.Hash, what string, progres
 		}
 		return first
 	}}, nil
+}
+
+// blameDigest turns a decoding failure of a layer whose stored bytes do not
+// match their digest into the digest error: a corrupted download should be
+// reported as such, not as the gzip or tar error it happens to cause.
+type blameDigest struct {
+	r   io.Reader
+	raw *verifier
+}
+
+func (b *blameDigest) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF && !b.raw.done {
+		if _, derr := io.Copy(io.Discard, b.raw); derr != nil {
+			return n, derr
+		}
+	}
+	return n, err
 }

@@ -129,6 +129,9 @@ func (im *Image) manifest(lg *log.Logger) (*schema.ImageManifest, error) {
 	if c.Config.Cmd.present {
 		add(annoCmd, jsonString(c.Config.Cmd.list))
 	}
+	if err := m.AssertValid(); err != nil {
+		return nil, errkind.Invalidf("image config does not map to a valid AppC manifest: %w", err)
+	}
 	return m, nil
 }
 

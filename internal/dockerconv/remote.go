@@ -182,8 +182,20 @@ func (im *Image) openRemote(ctx context.Context) error {
 		if err != nil {
 			return nil, remoteErr(h.String(), err)
 		}
-		return rc, nil
+		return ggcrVerified{rc}, nil
 	})
+}
+
+// ggcrVerified marks go-containerregistry's own checksum failure (it checks
+// registry blobs at EOF, before our verifier would) as ErrDigest.
+type ggcrVerified struct{ io.ReadCloser }
+
+func (g ggcrVerified) Read(p []byte) (int, error) {
+	n, err := g.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && strings.Contains(err.Error(), "error verifying") {
+		err = errkind.Mark(fmt.Errorf("%w: %w", ErrDigest, err), errkind.Invalid)
+	}
+	return n, err
 }
 
 func remoteErr(what string, err error) error {
@@ -256,7 +268,7 @@ func (im *Image) schema1(ctx context.Context, repo name.Repository, raw []byte, 
 			if err != nil {
 				return nil, remoteErr(digest.String(), err)
 			}
-			return decodeLayer(rc, digest, v1.Hash{}, what, p)
+			return decodeLayer(ggcrVerified{rc}, digest, v1.Hash{}, what, p)
 		}})
 	}
 	im.sumSizes()

@@ -113,6 +113,13 @@ func (s *squasher) addLayer(ctx context.Context, l layerSource) error {
 	files := map[string]*fileObj{}
 	s.pendingWhiteouts = map[string]uint8{}
 	err = s.readLayer(ctx, l, rc, files)
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrDigest) {
+		// A corrupted download shows up as a tar or gzip error first;
+		// read on so the digest check can name the real cause.
+		if _, derr := io.Copy(io.Discard, rc); errors.Is(derr, ErrDigest) {
+			err = fmt.Errorf("layer %s: %w", l.id, derr)
+		}
+	}
 	if cerr := rc.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("layer %s: %w", l.id, cerr)
 	}
