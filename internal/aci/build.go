@@ -81,8 +81,8 @@ func Build(ctx context.Context, dir string, w io.Writer, opts BuildOptions) (id 
 	if err := aw.AddFile(mh, bytes.NewReader(compact)); err != nil {
 		return "", err
 	}
-	b := &builder{ctx: ctx, root: root, aw: aw, opts: opts, links: map[inode]string{}}
-	if err := b.walk(RootfsName); err != nil {
+	b := &builder{ctx: ctx, aw: aw, opts: opts, links: map[inode]string{}}
+	if err := b.walk(root, RootfsName, RootfsName); err != nil {
 		return "", err
 	}
 	if err := aw.Close(); err != nil {
@@ -95,19 +95,21 @@ type inode struct{ dev, ino uint64 }
 
 type builder struct {
 	ctx   context.Context
-	root  *os.Root
 	aw    *Writer
 	opts  BuildOptions
 	links map[inode]string
 	xbuf  []byte
 }
 
-// walk writes name and, for a directory, everything below it.
-func (b *builder) walk(name string) error {
+// walk writes the entry base of the directory parent (name is its path in
+// the image) and, for a directory, everything below it. Each directory is
+// opened once as an os.Root, so every operation is one openat-style call
+// on a single name, and nothing can lead out of the layout.
+func (b *builder) walk(parent *os.Root, base, name string) error {
 	if err := b.ctx.Err(); err != nil {
 		return err
 	}
-	fi, err := b.root.Lstat(name)
+	fi, err := parent.Lstat(base)
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", name, err)
 	}
@@ -140,11 +142,11 @@ func (b *builder) walk(name string) error {
 	}
 	switch {
 	case mode.IsDir():
-		return b.dir(name, hdr, st)
+		return b.dir(parent, base, name, hdr, st)
 	case mode.IsRegular():
-		return b.file(name, hdr, st)
+		return b.file(parent, base, name, hdr, st)
 	case mode&fs.ModeSymlink != 0:
-		target, err := b.root.Readlink(name)
+		target, err := parent.Readlink(base)
 		if err != nil {
 			return fmt.Errorf("read symlink %s: %w", name, err)
 		}
@@ -163,10 +165,10 @@ func (b *builder) walk(name string) error {
 	return b.aw.AddFile(hdr, nil)
 }
 
-// open opens name without following a final symlink and checks that it is
-// still the inode Lstat saw.
-func (b *builder) open(name string, flags int, st *syscall.Stat_t) (*os.File, error) {
-	f, err := b.root.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|flags, 0)
+// open opens base in parent without following a final symlink and checks
+// that it is still the inode Lstat saw.
+func open(parent *os.Root, base, name string, st *syscall.Stat_t) (*os.File, error) {
+	f, err := parent.OpenFile(base, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
@@ -175,19 +177,36 @@ func (b *builder) open(name string, flags int, st *syscall.Stat_t) (*os.File, er
 		f.Close()
 		return nil, fmt.Errorf("stat %s: %w", name, err)
 	}
-	if uint64(now.Dev) != uint64(st.Dev) || now.Ino != st.Ino {
+	if !sameInode(&now, st) {
 		f.Close()
 		return nil, fmt.Errorf("%s: replaced while building", name)
 	}
 	return f, nil
 }
 
-func (b *builder) dir(name string, hdr *tar.Header, st *syscall.Stat_t) error {
-	f, err := b.open(name, syscall.O_DIRECTORY, st)
+func sameInode(a *unix.Stat_t, b *syscall.Stat_t) bool {
+	return uint64(a.Dev) == uint64(b.Dev) && a.Ino == b.Ino
+}
+
+func (b *builder) dir(parent *os.Root, base, name string, hdr *tar.Header, st *syscall.Stat_t) error {
+	d, err := parent.OpenRoot(base)
 	if err != nil {
-		return err
+		return fmt.Errorf("open %s: %w", name, err)
 	}
-	names, err := f.Readdirnames(-1)
+	defer d.Close()
+	f, err := d.Open(".")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
+	}
+	var now unix.Stat_t
+	err = unix.Fstat(int(f.Fd()), &now)
+	if err == nil && !sameInode(&now, st) {
+		err = errors.New("replaced while building")
+	}
+	var names []string
+	if err == nil {
+		names, err = f.Readdirnames(-1)
+	}
 	if err == nil {
 		err = b.xattrs(f, hdr)
 	}
@@ -202,15 +221,15 @@ func (b *builder) dir(name string, hdr *tar.Header, st *syscall.Stat_t) error {
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		if err := b.walk(name + "/" + n); err != nil {
+		if err := b.walk(d, n, name+"/"+n); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (b *builder) file(name string, hdr *tar.Header, st *syscall.Stat_t) error {
-	f, err := b.open(name, 0, st)
+func (b *builder) file(parent *os.Root, base, name string, hdr *tar.Header, st *syscall.Stat_t) error {
+	f, err := open(parent, base, name, st)
 	if err != nil {
 		return err
 	}
