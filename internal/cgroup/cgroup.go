@@ -221,7 +221,8 @@ type Cgroup struct {
 }
 
 // Create makes the cgroup name (relative: under this process's own cgroup
-// in each hierarchy; absolute: from each hierarchy's root) in the
+// in each v1 hierarchy and under the root of the v2 one; absolute: from each
+// hierarchy's root) in the
 // hierarchies that carry the given controllers, preferring v1 where both
 // have one. On a pure v2 host the controllers are enabled in the parents'
 // cgroup.subtree_control. Controllers the host lacks are skipped; Set then
@@ -260,9 +261,12 @@ func (l *Layout) Create(name string, controllers []string) (*Cgroup, error) {
 	return cg, nil
 }
 
+// base is name's path inside one hierarchy. In the unified hierarchy a
+// relative name starts at the root, not at the caller's cgroup: a v2 cgroup
+// holding processes (the caller's own) cannot hand controllers to children.
 func (l *Layout) base(controller, name string) string {
-	if strings.HasPrefix(name, "/") {
-		return filepath.Clean(name)
+	if strings.HasPrefix(name, "/") || controller == "" {
+		return filepath.Join("/", name)
 	}
 	return filepath.Join("/", l.self[controller], name)
 }

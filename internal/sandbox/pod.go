@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -124,13 +125,18 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 
 	extra := []*os.File{cfgR, repW, ctrlR}
 	var null *os.File
+	// One pipe per distinct writer across the pod, so a writer shared by
+	// several apps (or by stdout and stderr) never sees concurrent writes.
+	shared := map[any]int{}
 	for i, a := range spec.Apps {
 		streams := []any{a.Stdin, a.Stdout, a.Stderr}
 		for j, s := range streams {
-			if j == 2 && a.Stderr != nil && any(a.Stderr) == any(a.Stdout) {
-				// One writer, one pipe: as os/exec, no concurrent writes.
-				cfg.Apps[i].Stdio[2] = cfg.Apps[i].Stdio[1]
-				continue
+			key := j > 0 && s != nil && reflect.TypeOf(s).Comparable()
+			if key {
+				if fd, ok := shared[s]; ok {
+					cfg.Apps[i].Stdio[j] = fd
+					continue
+				}
 			}
 			f, c, err := p.stdioFile(s, j == 0, &null)
 			if err != nil {
@@ -141,6 +147,9 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 				closers = append(closers, c)
 			}
 			cfg.Apps[i].Stdio[j] = 3 + len(extra)
+			if key {
+				shared[s] = cfg.Apps[i].Stdio[j]
+			}
 			extra = append(extra, f)
 		}
 	}
@@ -161,7 +170,7 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 		Args:       []string{"acikit-pod-init"},
 		Env:        []string{initEnv + "=" + modeInit},
 		ExtraFiles: extra,
-		Stderr:     opts.Log.Writer(),
+		Stderr:     initStderr(opts.Log),
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: flags,
 			// Its own process group: a terminal's ^C reaches the caller,
@@ -224,6 +233,15 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 		return nil, errors.New(strings.Join(failed, "; "))
 	}
 	return p, nil
+}
+
+// initStderr is where the pod init's own complaints go; nil (the null
+// device) when nobody listens, which saves a pipe and a goroutine.
+func initStderr(l *log.Logger) io.Writer {
+	if !l.Enabled(log.LevelWarn) {
+		return nil
+	}
+	return l.Writer()
 }
 
 // abort kills a just-started init whose setup failed and reaps it.

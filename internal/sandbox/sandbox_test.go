@@ -94,18 +94,6 @@ func sh(name, root, script string) AppSpec {
 		Env: []string{"PATH=/bin"}}
 }
 
-func TestBasic(t *testing.T) {
-	root := busyboxRoot(t)
-	st, out := runPod(t, &PodSpec{Hostname: "podhost", Apps: []AppSpec{sh("a", root, "echo $$; hostname; ls /sys/class/net; exit 3")}})
-	t.Logf("status %+v out %q", st, out)
-	if st.ExitCode != 3 {
-		t.Errorf("exit code = %d, want 3", st.ExitCode)
-	}
-	if got, want := strings.Fields(out), []string{"2", "podhost", "lo"}; strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("output = %q, want %q", got, want)
-	}
-}
-
 func status(t *testing.T, out, key string) string {
 	t.Helper()
 	for line := range strings.Lines(out) {

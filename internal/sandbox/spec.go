@@ -27,9 +27,9 @@ type PodSpec struct {
 	// app root that lacks them (an image's own file is never replaced).
 	// nil creates nothing.
 	Hosts, ResolvConf []byte
-	// Cgroup names the pod's cgroup, relative to the caller's own cgroup
-	// (or absolute); "" picks "acikit/pod-<reaper pid>". Each app gets a
-	// child "app-NAME" and the pod's init a child "init".
+	// Cgroup names the pod's cgroup (see cgroup.Layout.Create for relative
+	// and absolute names); "" picks "acikit/pod-RANDOM". Each app gets a
+	// child "app-NAME"; on v2 the pod's init goes into a child "init".
 	Cgroup string
 	Apps   []AppSpec
 }
