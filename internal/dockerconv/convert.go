@@ -81,6 +81,7 @@ func (im *Image) WriteSquashed(ctx context.Context, w io.Writer) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	defer out.abort()
 	if err := out.dir("rootfs"); err != nil {
 		return nil, err
 	}
@@ -138,6 +139,7 @@ func (im *Image) WriteLayers(ctx context.Context, create func(n int) (io.Writer,
 		if err != nil {
 			return nil, err
 		}
+		defer out.abort()
 		if err := out.dir("rootfs"); err != nil {
 			return nil, err
 		}

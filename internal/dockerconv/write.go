@@ -2,26 +2,31 @@ package dockerconv
 
 import (
 	"archive/tar"
-	"bufio"
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/acikit/acikit/internal/aci"
 	"github.com/acikit/acikit/internal/compress"
-	"github.com/acikit/acikit/internal/digest"
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/schema"
 )
 
-// aciOut writes one ACI: the rootfs entries as they come, the manifest last,
-// hashing the uncompressed tar for the image ID on the way.
+// aciOut writes one ACI through aci.Writer (which applies the archive rules
+// and computes the image ID while compressing): the rootfs entries as they
+// come, the manifest last.
 type aciOut struct {
-	buf  *bufio.Writer
-	zw   io.WriteCloser
-	hash *digest.Writer
-	tw   *tar.Writer
+	w    *aci.Writer
 	now  time.Time
+	done bool
+}
+
+// abort stops the writer's goroutines after a failure; no-op after finish.
+func (o *aciOut) abort() {
+	if !o.done {
+		o.w.Abort()
+	}
 }
 
 func newACIOut(w io.Writer, compression string, now time.Time) (*aciOut, error) {
@@ -33,30 +38,15 @@ func newACIOut(w io.Writer, compression string, now time.Time) (*aciOut, error) 
 	default:
 		return nil, errkind.Usagef("unknown compression method %q (want gzip or none)", compression)
 	}
-	buf := bufio.NewWriterSize(w, 1<<20)
-	zw, err := compress.NewWriter(buf, kind, compress.WriterOptions{})
+	aw, err := aci.NewWriter(w, aci.WriterOptions{Compression: kind})
 	if err != nil {
 		return nil, err
 	}
-	h := digest.NewWriter(zw)
-	o := &aciOut{buf: buf, zw: zw, hash: h, tw: tar.NewWriter(h), now: now}
-	return o, nil
+	return &aciOut{w: aw, now: now}, nil
 }
 
 func (o *aciOut) WriteEntry(hdr *tar.Header, r io.Reader) error {
-	if err := o.tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if hdr.Typeflag == tar.TypeReg && hdr.Size > 0 {
-		n, err := io.CopyN(o.tw, r, hdr.Size)
-		if err != nil {
-			if err == io.EOF {
-				return fmt.Errorf("short entry data (%d of %d bytes): %w", n, hdr.Size, io.ErrUnexpectedEOF)
-			}
-			return err
-		}
-	}
-	return nil
+	return o.w.AddFile(hdr, r)
 }
 
 // dir writes a directory entry owned by root.
@@ -74,25 +64,17 @@ func (o *aciOut) finish(m *schema.ImageManifest) (string, error) {
 	if err := m.AssertValid(); err != nil {
 		return "", fmt.Errorf("generated manifest: %w", err)
 	}
-	b, err := json.Marshal(m)
+	b, err := m.MarshalJSON()
 	if err != nil {
 		return "", fmt.Errorf("generated manifest: %w", err)
 	}
 	hdr := &tar.Header{Name: "manifest", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(b)), ModTime: o.now, Uname: "root", Gname: "root"}
-	if err := o.tw.WriteHeader(hdr); err != nil {
+	if err := o.w.AddFile(hdr, bytes.NewReader(b)); err != nil {
 		return "", err
 	}
-	if _, err := o.tw.Write(b); err != nil {
+	o.done = true
+	if err := o.w.Close(); err != nil {
 		return "", err
 	}
-	if err := o.tw.Close(); err != nil {
-		return "", err
-	}
-	if err := o.zw.Close(); err != nil {
-		return "", err
-	}
-	if err := o.buf.Flush(); err != nil {
-		return "", err
-	}
-	return o.hash.ID(), nil
+	return o.w.ID(), nil
 }
