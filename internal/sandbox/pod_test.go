@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/log"
@@ -296,4 +299,37 @@ func TestJoinNetNS(t *testing.T) {
 	if self, _ := os.Readlink("/proc/thread-self/ns/net"); self == wantNS {
 		t.Errorf("the caller's thread stayed in the joined namespace")
 	}
+}
+
+// TestTerminal gives the app a pty: it must be the controlling terminal
+// and /dev/console.
+func TestTerminal(t *testing.T) {
+	root := busyboxRoot(t)
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		testutil.Skip(t, "no /dev/ptmx: "+err.Error())
+	}
+	defer m.Close()
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := sh("a", root, `test -t 0 && echo tty; test -c /dev/console && echo console; set -- $(cat /proc/$$/stat); test "$7" != 0 && echo ctty`)
+	app.Terminal, app.Stdin, app.Stdout, app.Stderr = true, s, s, s
+	pod := startPod(t, &PodSpec{Apps: []AppSpec{app}})
+	s.Close()
+	out := make(chan string, 1)
+	go func() { b, _ := io.ReadAll(m); out <- string(b) }()
+	st, err := pod.Wait()
+	if err != nil || st[0].ExitCode != 0 {
+		t.Fatalf("Wait = %+v, %v", st, err)
+	}
+	want("tty console ctty")(t, strings.ReplaceAll(<-out, "\r", ""))
 }
