@@ -10,6 +10,7 @@ import (
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/fetch"
 	"github.com/acikit/acikit/internal/progress"
+	"github.com/acikit/acikit/internal/toolflags"
 )
 
 func fetchCommand() *ucli.Command {
@@ -48,13 +49,13 @@ func runFetch(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	auth, err := fetch.LoadAuth(authDirs(c)...)
+	auth, err := fetch.LoadAuth(toolflags.AuthDirs(c)...)
 	if err != nil {
 		return err
 	}
 	logger := cli.Logger(c)
 	opts := fetch.Options{
-		Trust:    trustStore(c),
+		Trust:    toolflags.TrustStore(c),
 		Insecure: fetch.Insecure{Image: ins.Image, TLS: ins.TLS, HTTP: ins.HTTP, PubKey: ins.PubKey},
 		Pull:     pull,
 		Auth:     auth,

@@ -15,43 +15,10 @@ import (
 	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/pgp"
-	"github.com/acikit/acikit/internal/trust"
 )
 
-// Environment variables read by acsign (only here, never by the libraries).
-const (
-	envTrustDir       = "ACIKIT_TRUST_DIR"
-	envSystemTrustDir = "ACIKIT_SYSTEM_TRUST_DIR"
-	envPassphrase     = "ACSIGN_PASSPHRASE"
-)
-
-// trustDirFlag and systemTrustDirFlag locate the trust store. They belong in
-// internal/cli once acfetch and acrun use the same store.
-func trustDirFlag() *ucli.StringFlag {
-	return &ucli.StringFlag{
-		Name:    "trust-dir",
-		Usage:   "local trust store `DIR` (holds root.d and prefix.d; /etc/rkt/trustedkeys works); default /etc/acikit/trustedkeys for root, else $XDG_CONFIG_HOME/acikit/trustedkeys",
-		EnvVars: []string{envTrustDir},
-	}
-}
-
-func systemTrustDirFlag() *ucli.StringFlag {
-	return &ucli.StringFlag{
-		Name:    "system-trust-dir",
-		Usage:   "read-only vendor trust store `DIR` under the local one (\"\" for none)",
-		Value:   trust.SystemDir,
-		EnvVars: []string{envSystemTrustDir},
-	}
-}
-
-func trustStore(c *ucli.Context) *trust.Store {
-	local := c.String("trust-dir")
-	if local == "" {
-		home, _ := os.UserHomeDir()
-		local = trust.DefaultLocalDir(os.Geteuid(), os.Getenv("XDG_CONFIG_HOME"), home)
-	}
-	return trust.New(trust.Options{LocalDir: local, SystemDir: c.String("system-trust-dir")})
-}
+// envPassphrase is read here only, never by the libraries.
+const envPassphrase = "ACSIGN_PASSPHRASE"
 
 func passphraseFileFlag() *ucli.StringFlag {
 	return &ucli.StringFlag{

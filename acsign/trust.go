@@ -20,6 +20,7 @@ import (
 	"github.com/acikit/acikit/internal/discovery"
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/pgp"
+	"github.com/acikit/acikit/internal/toolflags"
 	"github.com/acikit/acikit/internal/trust"
 )
 
@@ -39,15 +40,13 @@ Each key's fingerprint, user IDs and expiry are shown and must be accepted with 
 terminal; --skip-fingerprint-review accepts without asking (for scripts that checked the
 fingerprint another way). Without a terminal and without that flag nothing is trusted.
 Prints "<fingerprint><TAB><path>" on stdout for each key file written.`,
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "prefix", Usage: "trust the keys for image names under `NAME` (by path segment)"},
 			&ucli.BoolFlag{Name: "root", Usage: "trust the keys for every image name"},
 			&ucli.BoolFlag{Name: "skip-fingerprint-review", Usage: "accept the keys without asking"},
 			cli.InsecureOptionsFlag(),
 			&ucli.IntFlag{Name: "discovery-port", Hidden: true, Usage: "port for discovery requests (tests)"},
-			trustDirFlag(),
-			systemTrustDirFlag(),
-		},
+		}, toolflags.Trust()...),
 		Subcommands: []*ucli.Command{trustListCommand(), trustRemoveCommand()},
 		Action:      trustAdd,
 	})
@@ -117,7 +116,7 @@ func trustAdd(c *ucli.Context) error {
 		}
 		sources = append(sources, keySource{location: loc, armored: b, keys: keys})
 	}
-	store := trustStore(c)
+	store := toolflags.TrustStore(c)
 	for _, src := range sources {
 		if err := review(c, where, prefix, src); err != nil {
 			return err
@@ -260,11 +259,9 @@ func trustListCommand() *ucli.Command {
 		Description: `Prints one line per effective key: kind (root or prefix), prefix ("*" for root keys),
 fingerprint, primary user ID and source (local or system), tab-separated. Masked system keys
 are left out. --json prints an array of objects instead.`,
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			&ucli.BoolFlag{Name: "json", Usage: "print JSON"},
-			trustDirFlag(),
-			systemTrustDirFlag(),
-		},
+		}, toolflags.Trust()...),
 		Action: trustList,
 	}
 }
@@ -284,7 +281,7 @@ func trustList(c *ucli.Context) error {
 	if err := cli.NArgs(c, 0, 0); err != nil {
 		return err
 	}
-	entries, err := trustStore(c).List()
+	entries, err := toolflags.TrustStore(c).List()
 	if err != nil {
 		return err
 	}
@@ -328,11 +325,9 @@ func trustRemoveCommand() *ucli.Command {
 		UsageText: "acsign trust rm [--prefix NAME] FINGERPRINT",
 		Description: `Removes the key from root.d, or from prefix.d/NAME with --prefix. A key that only the
 system store holds is masked by an empty file of the same name in the local store.`,
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "prefix", Usage: "remove the key trusted for `NAME` (default: a root key)"},
-			trustDirFlag(),
-			systemTrustDirFlag(),
-		},
+		}, toolflags.Trust()...),
 		Action: trustRemove,
 	}
 }
@@ -342,7 +337,7 @@ func trustRemove(c *ucli.Context) error {
 		return err
 	}
 	fp := strings.ToLower(strings.ReplaceAll(c.Args().First(), " ", ""))
-	if err := trustStore(c).Remove(fp, c.String("prefix")); err != nil {
+	if err := toolflags.TrustStore(c).Remove(fp, c.String("prefix")); err != nil {
 		return err
 	}
 	where := trust.Prefix

@@ -12,6 +12,7 @@ import (
 	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/pgp"
+	"github.com/acikit/acikit/internal/toolflags"
 )
 
 func verifyCommand() *ucli.Command {
@@ -26,12 +27,10 @@ manifest (or given with --name, needed when IMAGE is "-").
 
 On success prints one line on stdout: the signer's fingerprint (40 hex), a tab, and the
 signer's primary user ID. A bad or untrusted signature exits with status 4.`,
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "keyring", Usage: "accept the keys in `FILE` (armored or binary) instead of the trust store"},
 			&ucli.StringFlag{Name: "name", Usage: "choose trusted keys for image `NAME` instead of the manifest's name"},
-			trustDirFlag(),
-			systemTrustDirFlag(),
-		},
+		}, toolflags.Trust()...),
 		Action: verify,
 	}
 }
@@ -113,7 +112,7 @@ func verifyKeys(c *ucli.Context, image string) (openpgp.EntityList, string, erro
 			return nil, "", fmt.Errorf("%s: %w (give --name to choose the keys)", image, err)
 		}
 	}
-	keys, err := trustStore(c).KeyringFor(name)
+	keys, err := toolflags.TrustStore(c).KeyringFor(name)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,0 +1,97 @@
+// Package toolflags holds the flags that locate acikit's on-disk state (the
+// trust store, the image store, credentials) and their environment
+// variables, shared by acsign, acfetch and acrun so each name means the same
+// thing everywhere. It is CLI glue: the libraries get plain paths.
+package toolflags
+
+import (
+	"os"
+	"path/filepath"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/acikit/acikit/internal/trust"
+)
+
+// Environment variables that override the defaults.
+const (
+	EnvTrustDir       = "ACIKIT_TRUST_DIR"
+	EnvSystemTrustDir = "ACIKIT_SYSTEM_TRUST_DIR"
+	EnvStoreDir       = "ACIKIT_STORE_DIR"
+	EnvAuthDir        = "ACIKIT_AUTH_DIR"
+)
+
+// Trust returns --trust-dir and --system-trust-dir.
+func Trust() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{
+			Name:    "trust-dir",
+			Usage:   "local trust store `DIR` (holds root.d and prefix.d; /etc/rkt/trustedkeys works); default /etc/acikit/trustedkeys for root, else $XDG_CONFIG_HOME/acikit/trustedkeys",
+			EnvVars: []string{EnvTrustDir},
+		},
+		&ucli.StringFlag{
+			Name:    "system-trust-dir",
+			Usage:   "read-only vendor trust store `DIR` under the local one (\"\" for none)",
+			Value:   trust.SystemDir,
+			EnvVars: []string{EnvSystemTrustDir},
+		},
+	}
+}
+
+// TrustStore opens the trust store the flags name.
+func TrustStore(c *ucli.Context) *trust.Store {
+	local := c.String("trust-dir")
+	if local == "" {
+		home, _ := os.UserHomeDir()
+		local = trust.DefaultLocalDir(os.Geteuid(), os.Getenv("XDG_CONFIG_HOME"), home)
+	}
+	return trust.New(trust.Options{LocalDir: local, SystemDir: c.String("system-trust-dir")})
+}
+
+// StoreDir returns --store-dir.
+func StoreDir() ucli.Flag {
+	return &ucli.StringFlag{
+		Name:    "store-dir",
+		Usage:   "image store `DIR` (default /var/lib/acikit for root, else $XDG_DATA_HOME/acikit)",
+		EnvVars: []string{EnvStoreDir},
+	}
+}
+
+// StorePath is the image store directory the flags name: /var/lib/acikit
+// for root, else $XDG_DATA_HOME/acikit (~/.local/share/acikit).
+func StorePath(c *ucli.Context) string {
+	if dir := c.String("store-dir"); dir != "" {
+		return dir
+	}
+	if os.Geteuid() == 0 {
+		return "/var/lib/acikit"
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "acikit")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "share", "acikit")
+}
+
+// AuthDir returns --auth-dir.
+func AuthDir() ucli.Flag {
+	return &ucli.StringSliceFlag{
+		Name:    "auth-dir",
+		Usage:   "credential `DIR`s holding rkt-style *.json files (default /etc/acikit/auth.d, then the user's config dir)",
+		EnvVars: []string{EnvAuthDir},
+	}
+}
+
+// AuthDirs are the credential directories the flags name.
+func AuthDirs(c *ucli.Context) []string {
+	if d := c.StringSlice("auth-dir"); len(d) > 0 {
+		return d
+	}
+	dirs := []string{"/etc/acikit/auth.d"}
+	if os.Geteuid() != 0 {
+		if cfg, err := os.UserConfigDir(); err == nil {
+			dirs = append(dirs, filepath.Join(cfg, "acikit", "auth.d"))
+		}
+	}
+	return dirs
+}
