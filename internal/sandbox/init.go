@@ -47,9 +47,11 @@ type initProc struct {
 }
 
 func runInit() int {
-	for fd := 3; fd < 1024; fd++ {
-		// Nothing of ours may leak into the apps.
-		unix.CloseOnExec(fd)
+	// Nothing of ours may leak into the apps.
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		for fd := 3; fd < 1024; fd++ {
+			unix.CloseOnExec(fd)
+		}
 	}
 	b, err := io.ReadAll(os.NewFile(3, "config"))
 	if err != nil {

@@ -87,7 +87,8 @@ type Mount struct {
 	// created (0755, root). Symlinks in it resolve inside the root.
 	Target   string
 	ReadOnly bool
-	// Recursive also binds the mounts below Source.
+	// Recursive also binds the mounts below Source (and makes them
+	// read-only too). The spec's default is true: callers set it.
 	Recursive bool
 }
 
