@@ -314,7 +314,12 @@ func Validate(ctx context.Context, r io.Reader, opts ValidateOptions) (Result, e
 // after the manifest entry (images from Build put it first), checking the
 // entries before it; the rest of the image is not validated.
 func ReadManifest(ctx context.Context, r io.Reader) (*schema.ImageManifest, []byte, error) {
-	ar, err := NewReader(ctx, r, Options{SkipID: true})
+	return readManifestOpts(ctx, r, Options{})
+}
+
+func readManifestOpts(ctx context.Context, r io.Reader, opts Options) (*schema.ImageManifest, []byte, error) {
+	opts.SkipID = true
+	ar, err := NewReader(ctx, r, opts)
 	if err != nil {
 		return nil, nil, err
 	}
