@@ -106,8 +106,13 @@ lint:
 	go vet $(PKGS)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	install -m 0755 $(addprefix $(BIN)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	for t in $(TOOLS); do \
+	  install -m 0644 internal/cli/contrib/acikit.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \
+	done
+	install -m 0644 internal/cli/contrib/_acikit $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_acikit
 
 clean:
 	rm -rf $(BIN) $(CACHE)/demo

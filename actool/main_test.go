@@ -335,3 +335,23 @@ func TestUsageErrors(t *testing.T) {
 	}
 	_ = bytes.MinRead
 }
+
+// The bash completion script completes commands and flags from the binary.
+func TestBashCompletion(t *testing.T) {
+	bash := testutil.RequireCommand(t, "bash", "bash")
+	script := filepath.Join(testutil.RepoRoot(t), "internal", "cli", "contrib", "acikit.bash")
+	bin := testutil.Binary(t, "actool")
+	for _, tt := range []struct{ words, want string }{
+		{"actool ca", "cat-manifest"},
+		{"actool build --ov", "--overwrite"},
+		{"actool validate --ty", "--type"},
+	} {
+		words := strings.Fields(tt.words)
+		prog := fmt.Sprintf(`source %q; %s() { %q "$@"; }; COMP_WORDS=(%s); COMP_CWORD=%d; _acikit; echo "${COMPREPLY[*]}"`,
+			script, "actool", bin, tt.words, len(words)-1)
+		r := testutil.Run(t, nil, bash, "-c", prog)
+		if strings.TrimSpace(r.Stdout) != tt.want {
+			t.Errorf("completion of %q = %q (stderr %q), want %q", tt.words, r.Stdout, r.Stderr, tt.want)
+		}
+	}
+}
