@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/acikit/acikit/internal/cli"
@@ -24,14 +26,15 @@ func export(c *ucli.Context) error {
 	if err := cli.NArgs(c, 0, 0); err != nil {
 		return err
 	}
-	r, err := cli.OpenInput(c, c.String("key"))
+	name := c.String("key")
+	r, err := cli.OpenInput(c, name)
 	if err != nil {
-		return err
+		return fmt.Errorf("open key: %w", err)
 	}
 	defer r.Close()
 	el, err := pgp.ReadKeyring(r)
 	if err != nil {
-		return err
+		return fmt.Errorf("key %s: %w", name, err)
 	}
 	return pgp.WritePublic(cli.Stdout(c), el...)
 }

@@ -378,6 +378,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"keygen", "--name", "x", "--no-passphrase", "--expire", "soon"}, "--expire"},
 		{[]string{"verify", "-"}, "give SIG"},
 		{[]string{"sign", "--key", "k", "a", "--overwrite"}, "flags go before arguments"},
+		{[]string{"sign", "--key", "-", "-o", "x.asc", "-"}, "cannot both come from stdin"},
+		{[]string{"sign", "--key", "-", "-"}, "cannot both come from stdin"},
+		{[]string{"verify", "--keyring", "k", "--trust-dir", "d", "img"}, "--keyring excludes"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -386,5 +389,29 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("acsign %v: exit %d, stderr %q; want 2 and %q", tt.args, r.Code, r.Stderr, tt.want)
 			}
 		})
+	}
+}
+
+// $ACIKIT_TRUST_DIR in a user's profile must not make --keyring a usage
+// error: only a --trust-dir given on the command line conflicts with it.
+func TestVerifyKeyringWithTrustDirEnv(t *testing.T) {
+	repo := testutil.RepoRoot(t)
+	keys := filepath.Join(repo, "testdata", "keys")
+	t.Setenv("ACIKIT_TRUST_DIR", t.TempDir())
+	r := acsign(t, nil, "verify", "--keyring", filepath.Join(keys, "tutorial.pub.asc"), filepath.Join(keys, "hello.txt"))
+	ok(t, r, "verify --keyring with $ACIKIT_TRUST_DIR set")
+	if !strings.HasPrefix(r.Stdout, "899a11432652c38cd562f8ef45f63c9e34a0d876\t") {
+		t.Errorf("verify --keyring stdout = %q, want the tutorial key's fingerprint", r.Stdout)
+	}
+}
+
+// An image that cannot be read is an I/O failure (exit 1), not a bad
+// signature (exit 4).
+func TestVerifyUnreadableImage(t *testing.T) {
+	repo := testutil.RepoRoot(t)
+	keys := filepath.Join(repo, "testdata", "keys")
+	r := acsign(t, nil, "verify", "--keyring", filepath.Join(keys, "tutorial.pub.asc"), t.TempDir(), filepath.Join(keys, "hello.txt.asc"))
+	if r.Code != 1 || !strings.Contains(r.Stderr, "is a directory") {
+		t.Errorf("verify DIR SIG: exit %d, stderr %q; want 1 and the read error", r.Code, r.Stderr)
 	}
 }

@@ -40,8 +40,10 @@ func sign(c *ucli.Context) error {
 			out = "-"
 		}
 	}
-	if out == "-" && image == "-" && c.String("key") == "-" {
-		return errkind.Usagef("the key and the image cannot both come from stdin")
+	// Whatever the output, one stdin cannot feed both: the key reader would
+	// drain it and the signature would cover empty data.
+	if image == "-" && c.String("key") == "-" {
+		return errkind.Usagef("sign: the key and the image cannot both come from stdin")
 	}
 	key, err := loadSecretKey(c, c.String("key"))
 	if err != nil {

@@ -49,7 +49,7 @@ func verify(c *ucli.Context) error {
 	if image == "-" && sigName == "-" {
 		return errkind.Usagef("verify: the image and the signature cannot both come from stdin")
 	}
-	if c.IsSet("keyring") && (c.IsSet("trust-dir") || c.IsSet("name")) {
+	if c.IsSet("keyring") && (trustDirGiven(c) || c.IsSet("name")) {
 		return errkind.Usagef("verify: --keyring excludes --trust-dir and --name")
 	}
 	keys, name, err := verifyKeys(c, image)
@@ -80,6 +80,17 @@ func verify(c *ucli.Context) error {
 	cli.Printf(c, "%s\t%s\n", signer.Fingerprint, uid)
 	cli.Logger(c).Infof("good signature on %s by %q, key %s", image, strings.Join(signer.UserIDs, `", "`), pgp.FormatFingerprint(signer.Fingerprint))
 	return nil
+}
+
+// trustDirGiven reports whether --trust-dir was given on the command line.
+// urfave's IsSet is also true when only $ACIKIT_TRUST_DIR is set, and a
+// user who keeps that in their profile must still be able to use --keyring.
+func trustDirGiven(c *ucli.Context) bool {
+	if !c.IsSet("trust-dir") {
+		return false
+	}
+	env, ok := os.LookupEnv(toolflags.EnvTrustDir)
+	return !ok || c.String("trust-dir") != env
 }
 
 // verifyKeys returns the keyring to check with and the image name it was

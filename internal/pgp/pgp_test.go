@@ -316,3 +316,32 @@ func TestVerifyCancelled(t *testing.T) {
 		t.Errorf("Verify(cancelled) = %v, want context.Canceled", err)
 	}
 }
+
+// failingReader returns some data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+// A data source that cannot be read is an I/O failure: reporting it as a
+// bad signature would exit with the trust status and blame the publisher.
+func TestVerifyReadError(t *testing.T) {
+	ioErr := errors.New("input/output error")
+	data := &failingReader{data: fixture(t, "hello.txt")[:3], err: ioErr}
+	_, err := Verify(context.Background(), data, bytes.NewReader(fixture(t, "hello.txt.asc")), keyring(t, fixture(t, "tutorial.pub.asc")), time.Now())
+	if !errors.Is(err, ioErr) {
+		t.Errorf("Verify(failing data) = %v, want it to wrap %v", err, ioErr)
+	}
+	if errors.Is(err, errkind.Trust) || errors.Is(err, ErrBadSignature) {
+		t.Errorf("Verify(failing data) = %v, marked as a trust failure, want a plain I/O error", err)
+	}
+}

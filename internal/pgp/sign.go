@@ -164,9 +164,15 @@ func Verify(ctx context.Context, data, sig io.Reader, keyring openpgp.EntityList
 		return nil, &UnknownSignerError{KeyIDs: ids}
 	}
 	cfg := &packet.Config{Time: func() time.Time { return now }}
-	s, e, err := openpgp.VerifyDetachedSignature(keyring, readerOf(ctx, data), bytes.NewReader(body), cfg)
+	dr := &ctxReader{ctx: ctx, r: data}
+	s, e, err := openpgp.VerifyDetachedSignature(keyring, dr, bytes.NewReader(body), cfg)
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, cerr
+	}
+	// A data source that fails to read is an I/O failure, not a bad
+	// signature: it must not exit with the trust status.
+	if dr.err != nil {
+		return nil, fmt.Errorf("read signed data: %w", dr.err)
 	}
 	if err != nil {
 		return nil, verifyError(err, e, sigs, keyring, now)
@@ -284,17 +290,24 @@ func parseSignatures(body []byte) ([]*packet.Signature, error) {
 }
 
 // ctxReader stops a long hash when ctx is cancelled, and reads in large
-// chunks so hashing dominates the cost.
+// chunks so hashing dominates the cost. err keeps the first read error of
+// the underlying reader (EOF aside) so callers can tell I/O failures from
+// verification failures.
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader
+	err error
 }
 
 func (c *ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // WriteTo hashes with a large buffer; io.Copy would use 32 KiB.
@@ -316,6 +329,9 @@ func (c *ctxReader) WriteTo(w io.Writer) (int64, error) {
 			return n, nil
 		}
 		if err != nil {
+			if c.err == nil {
+				c.err = err
+			}
 			return n, err
 		}
 	}
