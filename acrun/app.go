@@ -1,0 +1,142 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/acikit/acikit/internal/cli"
+	"github.com/acikit/acikit/internal/pod"
+	"github.com/acikit/acikit/internal/store"
+	"github.com/acikit/acikit/internal/trust"
+)
+
+// Environment variables read by acrun (only here, never by the libraries).
+const (
+	envPodDir  = "ACIKIT_POD_DIR"
+	envCNIPath = "ACIKIT_CNI_PATH"
+)
+
+// Exit code of a pod whose app could not be started at all (as docker's
+// 125: the runtime, not the app, failed).
+const exitAppNotStarted = 125
+
+// runner carries the run command's result to main: the exit code the apps
+// decided, or -1 when acrun's own error decides.
+type runner struct {
+	exitCode int
+}
+
+func newApp(r *runner) *ucli.App {
+	app := &ucli.App{
+		Name:  "acrun",
+		Usage: "run App Container images as pods",
+		Description: `acrun runs one or more images as a pod: apps share pid, uts, ipc and network namespaces,
+each in its own root file system, with cgroup limits, capabilities, volumes, CNI networking and the
+AppC metadata service. Without a command, the arguments are those of "run". Pods live under
+--pod-dir in rkt's layout (prepared, run, exited, garbage); "gc" cleans up after pods whose acrun
+was killed. The pod's UUID goes to stderr; the apps' output goes straight to acrun's.`,
+		Flags: []ucli.Flag{cli.DebugFlag, cli.QuietFlag},
+		Commands: []*ucli.Command{
+			runCommand(r),
+			listCommand(),
+			statusCommand(),
+			gcCommand(),
+			rmCommand(),
+			enterCommand(r),
+			catManifestCommand(),
+			cli.VersionCommand(),
+		},
+	}
+	return app
+}
+
+// commands lists the command names, so withRun knows what is not one.
+var commands = []string{"run", "list", "status", "gc", "rm", "enter", "cat-manifest", "version", "help", "h"}
+
+// withRun makes "run" the default command: "acrun IMAGE" is "acrun run
+// IMAGE", and "acrun --net=host IMAGE" too. Global flags (--debug, --quiet)
+// before the command stay where they are.
+func withRun(args []string) []string {
+	i := 1
+	for i < len(args) && (args[i] == "--debug" || args[i] == "--quiet" || args[i] == "-q") {
+		i++
+	}
+	if i >= len(args) {
+		return args
+	}
+	a := args[i]
+	if a == "-h" || a == "--help" || a == "--generate-bash-completion" {
+		return args
+	}
+	for _, c := range commands {
+		if a == c {
+			return args
+		}
+	}
+	out := append([]string{}, args[:i]...)
+	out = append(out, "run")
+	return append(out, args[i:]...)
+}
+
+func podDirFlag() ucli.Flag {
+	return &ucli.StringFlag{
+		Name:    "pod-dir",
+		Usage:   "pods `DIR` (default /var/lib/acikit/pods)",
+		EnvVars: []string{envPodDir},
+	}
+}
+
+func openPods(dir string) (*pod.Pods, error) {
+	if dir == "" {
+		dir = "/var/lib/acikit/pods"
+	}
+	return pod.Open(dir)
+}
+
+// defaultStoreDir is acfetch's: /var/lib/acikit for root, else
+// $XDG_DATA_HOME/acikit.
+func defaultStoreDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/acikit"
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "acikit")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "share", "acikit")
+}
+
+func openStore(dir string, c *ucli.Context) (*store.Store, error) {
+	if dir == "" {
+		dir = defaultStoreDir()
+	}
+	return store.Open(dir, store.Options{Log: cli.Logger(c)})
+}
+
+func trustStore(local, system string) *trust.Store {
+	if local == "" {
+		home, _ := os.UserHomeDir()
+		local = trust.DefaultLocalDir(os.Geteuid(), os.Getenv("XDG_CONFIG_HOME"), home)
+	}
+	return trust.New(trust.Options{LocalDir: local, SystemDir: system})
+}
+
+// cniPath is where the CNI plugins are looked for: --cni-path, then
+// $ACIKIT_CNI_PATH, then cni/ beside the acrun binary (make's bin/cni),
+// /usr/lib/acikit/cni, /usr/lib/cni and /opt/cni/bin.
+func cniPath(flag string) []string {
+	if flag == "" {
+		flag = os.Getenv(envCNIPath)
+	}
+	if flag != "" {
+		return strings.Split(flag, ":")
+	}
+	var dirs []string
+	if exe, err := os.Executable(); err == nil {
+		dirs = append(dirs, filepath.Join(filepath.Dir(exe), "cni"))
+	}
+	return append(dirs, "/usr/lib/acikit/cni", "/usr/lib/cni", "/opt/cni/bin")
+}

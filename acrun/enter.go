@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/acikit/acikit/internal/cli"
+	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/sandbox"
+)
+
+func enterCommand(r *runner) *ucli.Command {
+	return cli.AllowFlagsAfterArgs(&ucli.Command{
+		Name:      "enter",
+		Usage:     "run a command inside a running app (default /bin/sh)",
+		ArgsUsage: "UUID [CMD ARGS...]",
+		Description: `The command sees the app's root file system, volumes and /proc, in the pod's pid, network,
+ipc and uts namespaces, as root. acrun exits with the command's status.`,
+		Flags: []ucli.Flag{podDirFlag(), &ucli.StringFlag{Name: "app", Usage: "the app to enter (needed when the pod has several)"}},
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 1, -1); err != nil {
+				return err
+			}
+			pods, err := openPods(c.String("pod-dir"))
+			if err != nil {
+				return err
+			}
+			p, err := pods.Get(c.Args().First())
+			if err != nil {
+				return err
+			}
+			if p.StateName() != "running" {
+				return errkind.Usagef("pod %s is %s, not running", p.UUID, p.StateName())
+			}
+			st, err := p.Status()
+			if err != nil {
+				return err
+			}
+			name := c.String("app")
+			if name == "" {
+				if len(st.Apps) != 1 {
+					return errkind.Usagef("pod %s has %d apps: choose one with --app", p.UUID, len(st.Apps))
+				}
+				name = st.Apps[0].Name
+			}
+			pid := 0
+			for _, a := range st.Apps {
+				if a.Name == name {
+					pid = a.Pid
+				}
+			}
+			if pid == 0 {
+				return errkind.NotFoundf("pod %s: no running app %q", p.UUID, name)
+			}
+			cmd := c.Args().Tail()
+			if len(cmd) > 0 && cmd[0] == "--" {
+				cmd = cmd[1:]
+			}
+			if len(cmd) == 0 {
+				cmd = []string{"/bin/sh"}
+			}
+			code, err := sandbox.Enter(c.Context, pid, sandbox.EnterSpec{
+				Exec: cmd, Env: []string{"PATH=" + defaultPath, "AC_APP_NAME=" + name, "container=acrun"},
+				Stdin: os.Stdin, Stdout: cli.Stdout(c), Stderr: cli.Stderr(c),
+			})
+			if err != nil {
+				return err
+			}
+			r.exitCode = code
+			return nil
+		},
+	})
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/schema/types"
+	"github.com/acikit/acikit/internal/toolflags"
+)
+
+// The run command's command line is rkt's: pod flags, then each image
+// followed by its own flags and, after "--", its arguments; "---" starts
+// the next image. urfave/cli cannot express that, so run parses its
+// arguments with flag.FlagSets built from the definitions below, which
+// also produce the help text.
+
+type podOpts struct {
+	insecure, net, hostname, uuidFile                string
+	storeDir, trustDir, systemTrustDir, podDir       string
+	cniPath, netConfDir                              string
+	ports, dns, volumes, mounts, env                 list
+	inheritEnv, interactive, noOverlay, debug, quiet bool
+	stopTimeout                                      time.Duration
+	vols                                             []types.Volume  // parsed --volume
+	set                                              map[string]bool // flags given
+}
+
+type appOpts struct {
+	image                                            string
+	name, exec, user, group, workingDir, memory, cpu string
+	capsRetain, capsRemove, supplementaryGIDs        string
+	cpuShares, oomScoreAdj                           string
+	env, mounts                                      list
+	noNewPrivs, readOnlyRootFS                       bool
+	args                                             []string
+	argsGiven                                        bool
+}
+
+// list is a repeatable string flag.
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(s string) error { *l = append(*l, s); return nil }
+
+func podFlags(o *podOpts) *flag.FlagSet {
+	fs := flag.NewFlagSet("acrun run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.insecure, "insecure-options", "none", "comma list of checks to skip: none, image, tls, http, pubkey, all")
+	fs.StringVar(&o.net, "net", "default", "networks: none (lo only), host, default (ptp, 172.16.28.0/24, masquerade) or NAME[,NAME...] from --net-config-dir")
+	fs.Var(&o.ports, "port", "forward a host port to an app port: NAME:HOSTPORT (NAME from the image's ports; repeatable)")
+	fs.Var(&o.dns, "dns", "nameserver for the pod's /etc/resolv.conf (repeatable; default: the host's file)")
+	fs.StringVar(&o.hostname, "hostname", "", "the pod's host name (default acrun-UUID)")
+	fs.Var(&o.volumes, "volume", "a pod volume: NAME,kind=host,source=PATH[,readOnly=true] or NAME,kind=empty[,mode=0755,uid=0,gid=0] (repeatable)")
+	fs.Var(&o.mounts, "mount", "mount a volume in every app: volume=NAME,target=PATH (repeatable; after an image: that app only)")
+	fs.Var(&o.env, "set-env", "set NAME=VALUE in every app (repeatable; after an image: that app only)")
+	fs.BoolVar(&o.inheritEnv, "inherit-env", false, "start the apps' environment from acrun's own")
+	fs.StringVar(&o.uuidFile, "uuid-file-save", "", "write the pod's UUID to `FILE`")
+	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long the apps get before SIGKILL")
+	fs.BoolVar(&o.interactive, "interactive", false, "give the (only) app acrun's terminal as its stdin, stdout and controlling tty")
+	fs.StringVar(&o.storeDir, "store-dir", "", "image store `DIR` (default /var/lib/acikit for root; $"+toolflags.EnvStoreDir+")")
+	fs.StringVar(&o.trustDir, "trust-dir", "", "trust store `DIR` (default /etc/acikit/trustedkeys for root; $"+toolflags.EnvTrustDir+")")
+	fs.StringVar(&o.systemTrustDir, "system-trust-dir", "/usr/lib/acikit/trustedkeys", "read-only vendor trust store `DIR` (\"\" for none)")
+	fs.StringVar(&o.podDir, "pod-dir", "", "pods `DIR` (default /var/lib/acikit/pods; $"+envPodDir+")")
+	fs.StringVar(&o.cniPath, "cni-path", "", "colon list of CNI plugin dirs (default $"+envCNIPath+", bin/cni beside acrun, /usr/lib/cni)")
+	fs.StringVar(&o.netConfDir, "net-config-dir", "/etc/acikit/net.d", "CNI network configs for --net=NAME")
+	fs.BoolVar(&o.noOverlay, "no-overlay", false, "copy the image trees instead of mounting an overlay")
+	fs.BoolVar(&o.debug, "debug", false, "print debugging messages on stderr")
+	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
+	return fs
+}
+
+func appFlags(a *appOpts) *flag.FlagSet {
+	fs := flag.NewFlagSet("acrun run IMAGE", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&a.name, "name", "", "[app] the app's name in the pod (default: the image name's last element)")
+	fs.StringVar(&a.exec, "exec", "", "[app] run this command instead of the image's")
+	fs.StringVar(&a.user, "user", "", "[app] user: a number, a name from the image's /etc/passwd, or a file whose owner is used")
+	fs.StringVar(&a.group, "group", "", "[app] group: a number, a name from /etc/group, or a file")
+	fs.StringVar(&a.supplementaryGIDs, "supplementary-gids", "", "[app] comma list of extra group IDs")
+	fs.StringVar(&a.workingDir, "working-dir", "", "[app] working directory")
+	fs.Var(&a.env, "set-env", "[app] set NAME=VALUE in this app (repeatable)")
+	fs.Var(&a.mounts, "mount", "[app] mount a volume in this app: volume=NAME,target=PATH (repeatable)")
+	fs.StringVar(&a.memory, "memory", "", "[app] memory limit (e.g. 128M, 1Gi)")
+	fs.StringVar(&a.cpu, "cpu", "", "[app] CPU limit (e.g. 500m, 2)")
+	fs.StringVar(&a.cpuShares, "cpu-shares", "", "[app] relative CPU weight (2-262144)")
+	fs.StringVar(&a.oomScoreAdj, "oom-score-adj", "", "[app] oom_score_adj (-1000..1000)")
+	fs.StringVar(&a.capsRetain, "caps-retain", "", "[app] comma list: the app's capabilities are exactly these")
+	fs.StringVar(&a.capsRemove, "caps-remove", "", "[app] comma list removed from the default capability set")
+	fs.BoolVar(&a.noNewPrivs, "no-new-privileges", false, "[app] set no_new_privs")
+	fs.BoolVar(&a.readOnlyRootFS, "readonly-rootfs", false, "[app] mount the app's root file system read-only")
+	return fs
+}
+
+// helpFlags turns both flag sets into urfave flags, for run's --help.
+func helpFlags() []ucli.Flag {
+	var out []ucli.Flag
+	for _, fs := range []*flag.FlagSet{podFlags(&podOpts{}), appFlags(&appOpts{})} {
+		fs.VisitAll(func(f *flag.Flag) {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				out = append(out, &ucli.BoolFlag{Name: f.Name, Usage: f.Usage})
+				return
+			}
+			def := f.DefValue
+			if _, ok := f.Value.(*list); ok || def == "" {
+				out = append(out, &ucli.StringFlag{Name: f.Name, Usage: f.Usage})
+				return
+			}
+			out = append(out, &ucli.StringFlag{Name: f.Name, Usage: f.Usage, Value: def})
+		})
+	}
+	// --mount and --set-env exist at both levels; show them once.
+	seen := map[string]bool{}
+	return slices.DeleteFunc(out, func(f ucli.Flag) bool {
+		n := f.Names()[0]
+		d := seen[n]
+		seen[n] = true
+		return d
+	})
+}
+
+// errHelp asks for run's help text.
+var errHelp = flag.ErrHelp
+
+// parseRun splits run's arguments into pod options and apps.
+func parseRun(args []string) (*podOpts, []*appOpts, error) {
+	po := &podOpts{}
+	fs := podFlags(po)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, nil, errHelp
+		}
+		return nil, nil, errkind.Usagef("%v", err)
+	}
+	po.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { po.set[f.Name] = true })
+	po.fromEnv()
+	rest := fs.Args()
+	var apps []*appOpts
+	for len(rest) > 0 {
+		if rest[0] == "---" {
+			rest = rest[1:]
+			continue
+		}
+		if rest[0] == "--" {
+			return nil, nil, errkind.Usagef("arguments after -- need an image before them")
+		}
+		a := &appOpts{image: rest[0]}
+		rest = rest[1:]
+		end := slices.Index(rest, "---")
+		if end < 0 {
+			end = len(rest)
+		}
+		seg, after := rest[:end], rest[end:]
+		flagsPart := seg
+		var argsPart []string
+		dd := slices.Index(seg, "--")
+		if dd >= 0 {
+			flagsPart, argsPart = seg[:dd], seg[dd+1:]
+		}
+		afs := appFlags(a)
+		if err := afs.Parse(flagsPart); err != nil {
+			if err == flag.ErrHelp {
+				return nil, nil, errHelp
+			}
+			return nil, nil, errkind.Usagef("image %s: %v", a.image, err)
+		}
+		apps = append(apps, a)
+		if more := afs.Args(); len(more) > 0 {
+			// Without "--", the next word is another image (rkt's rule);
+			// the "--" arguments then belong to the last of them.
+			next := slices.Clone(more)
+			if dd >= 0 {
+				next = append(append(next, "--"), argsPart...)
+			}
+			rest = append(next, after...)
+			continue
+		}
+		if dd >= 0 {
+			a.args, a.argsGiven = argsPart, true
+		}
+		rest = after
+	}
+	if len(apps) == 0 {
+		return nil, nil, errkind.Usagef("run needs at least one image")
+	}
+	if po.interactive && len(apps) != 1 {
+		return nil, nil, errkind.Usagef("--interactive needs exactly one image, got %d", len(apps))
+	}
+	if po.stopTimeout < 0 {
+		return nil, nil, errkind.Usagef("--stop-timeout %v is negative", po.stopTimeout)
+	}
+	return po, apps, nil
+}
+
+// keyValues parses "a=b,c=d" (after an optional leading bare word when
+// first is set, returned separately).
+func keyValues(s string, first bool) (string, map[string]string, error) {
+	parts := strings.Split(s, ",")
+	head := ""
+	if first {
+		head, parts = parts[0], parts[1:]
+	}
+	kv := map[string]string{}
+	for _, p := range parts {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return "", nil, errkind.Usagef("%q: want key=value, got %q", s, p)
+		}
+		kv[k] = v
+	}
+	return head, kv, nil
+}
+
+// fromEnv fills the directory flags not given from the environment, as
+// the other tools do.
+func (po *podOpts) fromEnv() {
+	for _, e := range []struct {
+		flag, env string
+		dst       *string
+	}{
+		{"store-dir", toolflags.EnvStoreDir, &po.storeDir},
+		{"trust-dir", toolflags.EnvTrustDir, &po.trustDir},
+		{"system-trust-dir", toolflags.EnvSystemTrustDir, &po.systemTrustDir},
+		{"pod-dir", envPodDir, &po.podDir},
+		{"cni-path", envCNIPath, &po.cniPath},
+	} {
+		if v, ok := os.LookupEnv(e.env); ok && !po.set[e.flag] {
+			*e.dst = v
+		}
+	}
+}

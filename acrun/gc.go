@@ -1,0 +1,59 @@
+package main
+
+import (
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/acikit/acikit/internal/cli"
+	"github.com/acikit/acikit/internal/pod"
+)
+
+func gcCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "gc",
+		Usage: "clean up after pods whose acrun died and remove exited pods older than --grace",
+		Description: `A pod whose acrun was killed still holds its mounts, network (leases, veths, netns) and
+cgroups; gc releases them at once and marks the pod exited. Exited pods older than the grace
+period are removed. Prints the UUIDs removed.`,
+		Flags: []ucli.Flag{podDirFlag(), &ucli.DurationFlag{Name: "grace", Value: 30 * time.Minute, Usage: "keep exited pods this long"}},
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 0, 0); err != nil {
+				return err
+			}
+			pods, err := openPods(c.String("pod-dir"))
+			if err != nil {
+				return err
+			}
+			removed, err := pods.GC(c.Context, pod.GCOptions{Grace: c.Duration("grace"), Log: cli.Logger(c)})
+			for _, u := range removed {
+				cli.Printf(c, "%s\n", u)
+			}
+			return err
+		},
+	}
+}
+
+func rmCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "rm",
+		Usage:     "remove pods that are not running",
+		ArgsUsage: "UUID...",
+		Flags:     []ucli.Flag{podDirFlag()},
+		Action: func(c *ucli.Context) error {
+			if err := cli.NArgs(c, 1, -1); err != nil {
+				return err
+			}
+			pods, err := openPods(c.String("pod-dir"))
+			if err != nil {
+				return err
+			}
+			for _, u := range c.Args().Slice() {
+				if err := pods.Remove(c.Context, u, cli.Logger(c)); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}

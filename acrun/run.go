@@ -1,0 +1,462 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/acikit/acikit/internal/atomicfile"
+	"github.com/acikit/acikit/internal/cli"
+	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/fetch"
+	"github.com/acikit/acikit/internal/log"
+	"github.com/acikit/acikit/internal/metadata"
+	"github.com/acikit/acikit/internal/netcni"
+	"github.com/acikit/acikit/internal/pod"
+	"github.com/acikit/acikit/internal/render"
+	"github.com/acikit/acikit/internal/sandbox"
+	"github.com/acikit/acikit/internal/schema"
+	"github.com/acikit/acikit/internal/schema/types"
+)
+
+// defaultPath is the spec's PATH for every app.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// netnsDir holds the pods' network namespaces.
+const netnsDir = "/run/acikit/netns"
+
+func runCommand(r *runner) *ucli.Command {
+	return cli.AllowFlagsAfterArgs(&ucli.Command{
+		Name:      "run",
+		Usage:     "run images as a pod (the default command)",
+		ArgsUsage: "[pod flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE [app flags] [-- ARGS...]]...",
+		Description: `IMAGE is a file (its signature IMAGE.asc beside it), an image ID or name in the store, or
+a name or URL fetched and verified as acfetch does. Flags marked [app] go after the image they
+apply to; --mount and --set-env apply to every app before the first image and to one app after
+it. Arguments after "--" replace the image's; "---" starts the next app.`,
+		SkipFlagParsing: true,
+		Flags:           helpFlags(),
+		Action: func(c *ucli.Context) error {
+			po, apps, err := parseRun(c.Args().Slice())
+			if errors.Is(err, errHelp) {
+				return ucli.ShowCommandHelp(c.Lineage()[1], "run")
+			}
+			if err != nil {
+				return err
+			}
+			return r.run(c, po, apps)
+		},
+	})
+}
+
+// prepared is one app ready to start.
+type prepared struct {
+	opts     *appOpts
+	name     string
+	id       string
+	tree     *render.Tree
+	app      *types.App
+	rootfs   *render.Rootfs
+	mounts   []sandbox.Mount
+	rtMounts []schema.Mount
+}
+
+func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
+	ctx := c.Context
+	level := log.LevelInfo
+	if po.debug || c.Bool("debug") {
+		level = log.LevelDebug
+	} else if po.quiet || c.Bool("quiet") {
+		level = log.LevelWarn
+	}
+	stderr := cli.Stderr(c)
+	lg := log.New(stderr, "acrun", level)
+
+	ins, err := cli.ParseInsecure(po.insecure)
+	if err != nil {
+		return err
+	}
+	host, nets, err := parseNet(po.net)
+	if err != nil {
+		return err
+	}
+	if len(po.ports) > 0 && (host || len(nets) == 0) {
+		return errkind.Usagef("--port needs a network (not --net=%s)", po.net)
+	}
+	vols, err := parseVolumes(po.volumes)
+	if err != nil {
+		return err
+	}
+	po.vols = vols
+
+	// Images: find, verify, render.
+	st, err := openStore(po.storeDir, c)
+	if err != nil {
+		return err
+	}
+	f, err := fetch.New(fetch.Options{
+		Store: st, Trust: trustStore(po.trustDir, po.systemTrustDir), Pull: fetch.PullNew, Log: lg,
+		Insecure: fetch.Insecure{Image: ins.Image, TLS: ins.TLS, HTTP: ins.HTTP, PubKey: ins.PubKey},
+	})
+	if err != nil {
+		return err
+	}
+	ims := &images{st: st, fetcher: f, insecure: ins, log: lg, cacheDir: filepath.Join(st.Dir(), "trees")}
+	var preps []*prepared
+	names := map[string]bool{}
+	for _, a := range apps {
+		id, err := ims.resolve(ctx, a.image)
+		if err != nil {
+			return err
+		}
+		tree, err := ims.render(ctx, id)
+		if err != nil {
+			return err
+		}
+		p := &prepared{opts: a, id: id, tree: tree, name: a.name}
+		if p.name == "" {
+			p.name = path.Base(string(tree.Manifest.Name))
+		}
+		if _, err := types.NewACName(p.name); err != nil {
+			return errkind.Usagef("app name %q (use --name): %v", p.name, err)
+		}
+		if names[p.name] {
+			return errkind.Usagef("two apps are named %q: give one of them --name", p.name)
+		}
+		names[p.name] = true
+		if p.app, err = effectiveApp(tree.Manifest, po, a); err != nil {
+			return err
+		}
+		preps = append(preps, p)
+	}
+	ports, exposed, err := parsePorts(po.ports, preps)
+	if err != nil {
+		return err
+	}
+	for _, p := range preps {
+		if err := p.planMounts(po, vols); err != nil {
+			return err
+		}
+	}
+	pm := schema.BlankPodManifest()
+	pm.Volumes, pm.Ports = vols, exposed
+	for _, p := range preps {
+		iname := p.tree.Manifest.Name
+		pm.Apps = append(pm.Apps, schema.RuntimeApp{
+			Name:           types.ACName(p.name),
+			Image:          schema.RuntimeImage{ID: types.MustHash(p.id), Name: &iname, Labels: p.tree.Manifest.Labels},
+			App:            p.app,
+			ReadOnlyRootFS: p.opts.readOnlyRootFS,
+			Mounts:         p.rtMounts,
+		})
+	}
+	pmBytes, err := json.Marshal(pm)
+	if err != nil {
+		return errkind.Mark(fmt.Errorf("pod manifest: %w", err), errkind.Invalid)
+	}
+
+	// The pod directory.
+	pods, err := openPods(po.podDir)
+	if err != nil {
+		return err
+	}
+	uuid := pod.NewUUID()
+	pd, err := pods.Create(uuid)
+	if err != nil {
+		return err
+	}
+	defer pd.Unlock()
+	fmt.Fprintln(stderr, uuid)
+	if po.uuidFile != "" {
+		if err := atomicfile.WriteFile(po.uuidFile, strings.NewReader(uuid+"\n"), 0o644, true); err != nil {
+			return err
+		}
+	}
+	status := &pod.Status{UUID: uuid, Created: time.Now().UTC()}
+	for _, p := range preps {
+		status.Apps = append(status.Apps, pod.AppStatus{Name: p.name, ImageName: string(p.tree.Manifest.Name), ImageID: p.id})
+	}
+	if !host {
+		status.NetNS = filepath.Join(netnsDir, uuid)
+	}
+	netOpts := netcni.Options{ConfDir: po.netConfDir, PluginDirs: cniPath(po.cniPath), StateDir: netStateDir(pods), Log: lg}
+	if len(nets) > 0 {
+		status.NetStateDir, status.PluginDirs, status.NetConfDir = netOpts.StateDir, netOpts.PluginDirs, netOpts.ConfDir
+	}
+	// Recorded before anything is made, so gc can undo it after a crash.
+	if err := errors.Join(pd.WriteManifest(pmBytes), pd.WriteStatus(status), pd.SetState(pod.Run)); err != nil {
+		pd.Cleanup(ctx, lg)
+		os.RemoveAll(pd.Dir)
+		return err
+	}
+	code, err := r.start(ctx, lg, c, po, pd, status, preps, pmBytes, nets, ports, netOpts)
+	cerr := pd.Cleanup(context.WithoutCancel(ctx), lg)
+	if cerr != nil {
+		lg.Warnf("pod %s: cleanup: %v (acrun gc retries)", uuid, cerr)
+	}
+	if code < 0 {
+		// The pod never ran: nothing to keep.
+		if cerr == nil {
+			os.RemoveAll(pd.Dir)
+		}
+		return err
+	}
+	status.Exited = time.Now().UTC()
+	if err := errors.Join(pd.WriteStatus(status), pd.SetState(pod.Exited)); err != nil {
+		lg.Warnf("pod %s: %v", uuid, err)
+	}
+	r.exitCode = code
+	return nil
+}
+
+// start sets up the pod's mounts, network and metadata service, runs it and
+// returns the exit code (-1 when it never ran).
+func (r *runner) start(ctx context.Context, lg *log.Logger, c *ucli.Context, po *podOpts, pd *pod.Pod,
+	status *pod.Status, preps []*prepared, pmBytes []byte, nets []string, ports []netcni.PortMapping, netOpts netcni.Options) (int, error) {
+	// Volumes and app roots.
+	for _, p := range preps {
+		rf, err := render.NewRootfs(p.tree, pd.Path("apps", p.name), render.RootfsOptions{NoOverlay: po.noOverlay})
+		if err != nil {
+			return -1, err
+		}
+		p.rootfs = rf
+		for i := range p.mounts {
+			if src, ok := strings.CutPrefix(p.mounts[i].Source, emptyPrefix); ok {
+				p.mounts[i].Source = pd.Path("volumes", src)
+			}
+		}
+	}
+	if err := makeEmptyVolumes(pd, po.vols); err != nil {
+		return -1, err
+	}
+
+	// Network namespace (always, so the metadata service can listen in it).
+	nsPath := sandbox.NetHost
+	if status.NetNS != "" {
+		nsPath = status.NetNS
+		if err := netcni.CreateNetNS(nsPath); err != nil {
+			return -1, err
+		}
+	}
+	if len(nets) > 0 {
+		atts, err := netcni.Setup(ctx, pd.UUID, nsPath, nets, ports, netOpts)
+		if err != nil {
+			return -1, err
+		}
+		for _, a := range atts {
+			status.Networks = append(status.Networks, pod.Network{Name: a.Network, IfName: a.IfName, Addresses: a.Addrs, Gateway: a.Gateway})
+		}
+	}
+
+	// Metadata service: inside the pod's netns; with --net=host on the
+	// host's loopback, where the path token is what keeps others out.
+	mapps := map[string]metadata.App{}
+	for _, p := range preps {
+		var ann []byte
+		if len(p.tree.Manifest.Annotations) > 0 {
+			ann, _ = json.Marshal(p.tree.Manifest.Annotations)
+		}
+		mapps[p.name] = metadata.App{ImageManifest: p.tree.Raw, ImageID: p.id, Annotations: ann}
+	}
+	srv, err := metadata.NewServer(metadata.Pod{UUID: pd.UUID, Manifest: pmBytes, Apps: mapps})
+	if err != nil {
+		return -1, err
+	}
+	var ln net.Listener
+	if nsPath == sandbox.NetHost {
+		ln, err = net.Listen("tcp4", "127.0.0.1:0")
+	} else {
+		ln, err = metadata.ListenInNetNS(nsPath)
+	}
+	if err != nil {
+		return -1, err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	defer hs.Close()
+	mdsURL := srv.URL(ln.Addr().String())
+
+	spec, flush, err := podSpec(lg, po, pd, preps, mdsURL, nsPath, cli.Stdout(c), cli.Stderr(c))
+	if err != nil {
+		return -1, err
+	}
+	sp, err := sandbox.Start(context.WithoutCancel(ctx), spec, &sandbox.Options{Log: lg})
+	if err != nil {
+		flush()
+		return exitAppNotStarted, err
+	}
+	status.Started = time.Now().UTC()
+	status.Pid = sp.Pid()
+	status.Cgroups = sp.CgroupDirs("")
+	for i, p := range preps {
+		status.Apps[i].Pid, _ = sp.AppPid(p.name)
+	}
+	if err := pd.WriteStatus(status); err != nil {
+		lg.Warnf("pod %s: %v", pd.UUID, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			lg.Infof("stopping pod %s (SIGTERM, SIGKILL after %v)", pd.UUID, po.stopTimeout)
+			sp.Stop(po.stopTimeout)
+		case <-done:
+		}
+	}()
+	results, werr := sp.Wait()
+	close(done)
+	flush()
+	if werr != nil {
+		lg.Warnf("pod %s: %v", pd.UUID, werr)
+	}
+	return appsExit(lg, status, results), nil
+}
+
+// appsExit records the apps' ends and picks acrun's exit code: the app's
+// for one app, the first failing app's (in the order given) for several.
+func appsExit(lg *log.Logger, status *pod.Status, results []sandbox.AppStatus) int {
+	code := 0
+	for i, s := range results {
+		a := &status.Apps[i]
+		a.Exited, a.ExitCode, a.OOMKilled, a.Error = true, s.ExitCode, s.OOMKilled, s.Err
+		c := s.ExitCode
+		switch {
+		case s.Err != "":
+			lg.Warnf("app %s did not run: %s", s.Name, s.Err)
+			c = exitAppNotStarted
+			a.ExitCode = c
+		case s.OOMKilled:
+			a.Signal = s.Signal.String()
+			lg.Warnf("app %s was killed by the OOM killer (memory limit reached)", s.Name)
+		case s.Signal != 0:
+			a.Signal = s.Signal.String()
+			lg.Infof("app %s was killed by signal %d (%v)", s.Name, int(s.Signal), s.Signal)
+		}
+		if s.PostStopErr != "" {
+			lg.Warnf("app %s: post-stop: %s", s.Name, s.PostStopErr)
+		}
+		if code == 0 && c != 0 {
+			code = c
+		}
+	}
+	return code
+}
+
+func netStateDir(pods *pod.Pods) string {
+	return filepath.Join(pods.Dir(), "net")
+}
+
+// parseNet reads --net: none, host, default or NAME[,NAME...].
+func parseNet(s string) (host bool, nets []string, err error) {
+	switch s {
+	case "none":
+		return false, nil, nil
+	case "host":
+		return true, nil, nil
+	case "", "default":
+		return false, []string{netcni.DefaultNetwork}, nil
+	}
+	for _, n := range strings.Split(s, ",") {
+		if n == "none" || n == "host" {
+			return false, nil, errkind.Usagef("--net=%s: %s cannot be combined with other networks", s, n)
+		}
+		if _, err := types.NewACName(n); err != nil {
+			return false, nil, errkind.Usagef("--net=%s: network name %q: %v", s, n, err)
+		}
+		if slices.Contains(nets, n) {
+			return false, nil, errkind.Usagef("--net=%s: %s given twice", s, n)
+		}
+		nets = append(nets, n)
+	}
+	return false, nets, nil
+}
+
+func parseVolumes(specs []string) ([]types.Volume, error) {
+	var out []types.Volume
+	for _, s := range specs {
+		v, err := types.VolumeFromString(s)
+		if err != nil {
+			return nil, errkind.Usagef("--volume %s: %v", s, err)
+		}
+		for _, o := range out {
+			if o.Name == v.Name {
+				return nil, errkind.Usagef("--volume %s: volume %s given twice", s, v.Name)
+			}
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// parsePorts maps --port NAME:HOSTPORT to the port named in an app.
+func parsePorts(specs []string, preps []*prepared) ([]netcni.PortMapping, []types.ExposedPort, error) {
+	var pms []netcni.PortMapping
+	var exposed []types.ExposedPort
+	for _, s := range specs {
+		name, hp, ok := strings.Cut(s, ":")
+		n, err := strconv.Atoi(hp)
+		if !ok || err != nil || n < 1 || n > 65535 {
+			return nil, nil, errkind.Usagef("--port %s: want NAME:HOSTPORT", s)
+		}
+		var found *types.Port
+		for _, p := range preps {
+			for i, pt := range p.app.Ports {
+				if string(pt.Name) == name {
+					found = &p.app.Ports[i]
+				}
+			}
+		}
+		if found == nil {
+			return nil, nil, errkind.Usagef("--port %s: no app has a port named %s", s, name)
+		}
+		pms = append(pms, netcni.PortMapping{HostPort: n, ContainerPort: int(found.Port), Protocol: found.Protocol})
+		exposed = append(exposed, types.ExposedPort{Name: found.Name, HostPort: uint(n)})
+	}
+	return pms, exposed, nil
+}
+
+// prefixWriter writes whole lines, each prefixed with the app's name.
+type prefixWriter struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.buf = append(p.buf, b...)
+	for {
+		i := slices.Index(p.buf, '\n')
+		if i < 0 {
+			break
+		}
+		p.mu.Lock()
+		_, err := fmt.Fprintf(p.w, "%s%s", p.prefix, p.buf[:i+1])
+		p.mu.Unlock()
+		p.buf = p.buf[i+1:]
+		if err != nil {
+			return len(b), err
+		}
+	}
+	return len(b), nil
+}
+
+func (p *prefixWriter) flush() {
+	if len(p.buf) > 0 {
+		p.Write([]byte("\n"))
+	}
+}

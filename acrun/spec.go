@@ -1,0 +1,353 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/log"
+	"github.com/acikit/acikit/internal/pod"
+	"github.com/acikit/acikit/internal/sandbox"
+	"github.com/acikit/acikit/internal/schema"
+	"github.com/acikit/acikit/internal/schema/types"
+)
+
+// emptyPrefix marks a mount source that is an empty volume, resolved to
+// the pod directory once it exists.
+const emptyPrefix = "empty-volume:"
+
+// effectiveApp is the image's app with the command line's overrides, as
+// it goes into the pod manifest.
+func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App, error) {
+	var app types.App
+	switch {
+	case m.App != nil:
+		app = *m.App
+		app.Exec = slices.Clone(app.Exec)
+		app.Environment = slices.Clone(app.Environment)
+		app.Isolators = slices.Clone(app.Isolators)
+	case a.exec == "":
+		return nil, errkind.Usagef("image %s has no app to run: give --exec", m.Name)
+	default:
+		app = types.App{User: "0", Group: "0"}
+	}
+	switch {
+	case a.exec != "":
+		app.Exec = append([]string{a.exec}, a.args...)
+	case a.argsGiven:
+		app.Exec = append(app.Exec[:1:1], a.args...)
+	}
+	for _, s := range []struct {
+		dst *string
+		v   string
+	}{{&app.User, a.user}, {&app.Group, a.group}, {&app.WorkingDirectory, a.workingDir}} {
+		if s.v != "" {
+			*s.dst = s.v
+		}
+	}
+	if a.supplementaryGIDs != "" {
+		app.SupplementaryGIDs = nil
+		for _, g := range strings.Split(a.supplementaryGIDs, ",") {
+			n, err := strconv.Atoi(g)
+			if err != nil || n < 0 {
+				return nil, errkind.Usagef("--supplementary-gids %s: %q is not a group ID", a.supplementaryGIDs, g)
+			}
+			app.SupplementaryGIDs = append(app.SupplementaryGIDs, n)
+		}
+	}
+	for _, kv := range append(slices.Clone(po.env), a.env...) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, errkind.Usagef("--set-env %q: want NAME=VALUE", kv)
+		}
+		app.Environment.Set(k, v)
+	}
+	set := func(name string, value any, drop ...string) error {
+		iso, err := types.NewIsolator(name, value)
+		if err != nil {
+			return errkind.Usagef("%s: %v", name, err)
+		}
+		app.Isolators = slices.DeleteFunc(app.Isolators, func(i types.Isolator) bool {
+			return string(i.Name) == name || slices.Contains(drop, string(i.Name))
+		})
+		app.Isolators = append(app.Isolators, *iso)
+		return nil
+	}
+	var errs []error
+	if a.memory != "" {
+		errs = append(errs, set(types.ResourceMemoryName, map[string]string{"limit": a.memory}))
+	}
+	if a.cpu != "" {
+		errs = append(errs, set(types.ResourceCPUName, map[string]string{"limit": a.cpu}))
+	}
+	for _, n := range []struct{ name, v string }{{types.CPUSharesName, a.cpuShares}, {types.OOMScoreAdjName, a.oomScoreAdj}} {
+		if n.v == "" {
+			continue
+		}
+		i, err := strconv.Atoi(n.v)
+		if err != nil {
+			return nil, errkind.Usagef("%s %q: not an integer", n.name, n.v)
+		}
+		errs = append(errs, set(n.name, i))
+	}
+	if a.capsRetain != "" && a.capsRemove != "" {
+		return nil, errkind.Usagef("--caps-retain and --caps-remove cannot be combined")
+	}
+	if a.capsRetain != "" {
+		errs = append(errs, set(types.CapabilitiesRetainSetName, map[string][]string{"set": capNames(a.capsRetain)}, types.CapabilitiesRemoveSetName))
+	}
+	if a.capsRemove != "" {
+		errs = append(errs, set(types.CapabilitiesRemoveSetName, map[string][]string{"set": capNames(a.capsRemove)}, types.CapabilitiesRetainSetName))
+	}
+	if a.noNewPrivs {
+		errs = append(errs, set(types.NoNewPrivilegesName, true))
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := app.AssertValid(); err != nil {
+		return nil, errkind.Mark(fmt.Errorf("app of image %s: %w", m.Name, err), errkind.Usage)
+	}
+	return &app, nil
+}
+
+// capNames normalizes "net_raw,CAP_CHOWN" to the spec's CAP_ names.
+func capNames(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		c = strings.ToUpper(strings.TrimSpace(c))
+		if c == "" {
+			continue
+		}
+		if !strings.HasPrefix(c, "CAP_") {
+			c = "CAP_" + c
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// planMounts matches --mount flags and the image's mount points with the
+// pod's volumes.
+func (p *prepared) planMounts(po *podOpts, vols []types.Volume) error {
+	find := func(name string) *types.Volume {
+		for i := range vols {
+			if string(vols[i].Name) == name {
+				return &vols[i]
+			}
+		}
+		return nil
+	}
+	add := func(v *types.Volume, target string, ro bool) {
+		src := v.Source
+		if v.Kind == types.VolumeEmpty {
+			src = emptyPrefix + string(v.Name)
+		}
+		p.rtMounts = append(p.rtMounts, schema.Mount{Volume: v.Name, Path: target})
+		p.mounts = append(p.mounts, sandbox.Mount{Source: src, Target: target, ReadOnly: v.IsReadOnly() || ro,
+			Recursive: v.Kind == types.VolumeHost && v.IsRecursive()})
+	}
+	for _, s := range append(slices.Clone(po.mounts), p.opts.mounts...) {
+		_, kv, err := keyValues(s, false)
+		if err != nil {
+			return err
+		}
+		name, target := kv["volume"], kv["target"]
+		if name == "" || target == "" || len(kv) != 2 {
+			return errkind.Usagef("--mount %s: want volume=NAME,target=PATH", s)
+		}
+		v := find(name)
+		if v == nil {
+			return errkind.Usagef("--mount %s: no volume %s (add --volume %s,kind=...)", s, name, name)
+		}
+		add(v, target, false)
+	}
+	for _, mp := range p.app.MountPoints {
+		if slices.ContainsFunc(p.mounts, func(m sandbox.Mount) bool { return m.Target == mp.Path }) {
+			continue
+		}
+		v := find(string(mp.Name))
+		if v == nil {
+			return errkind.Usagef("app %s: mount point %s (%s) has no volume: add --volume %s,kind=empty or --volume %s,kind=host,source=PATH",
+				p.name, mp.Name, mp.Path, mp.Name, mp.Name)
+		}
+		add(v, mp.Path, mp.ReadOnly)
+	}
+	return nil
+}
+
+// makeEmptyVolumes creates the pod's empty volumes, with their mode and
+// owner.
+func makeEmptyVolumes(pd *pod.Pod, vols []types.Volume) error {
+	for _, v := range vols {
+		if v.Kind != types.VolumeEmpty {
+			continue
+		}
+		dir := pd.Path("volumes", string(v.Name))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		mode := uint64(0o755)
+		if v.Mode != nil {
+			m, err := strconv.ParseUint(*v.Mode, 8, 32)
+			if err != nil {
+				return errkind.Usagef("volume %s: mode %q is not octal", v.Name, *v.Mode)
+			}
+			mode = m
+		}
+		uid, gid := 0, 0
+		if v.UID != nil {
+			uid = *v.UID
+		}
+		if v.GID != nil {
+			gid = *v.GID
+		}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, os.FileMode(mode)&os.ModePerm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// podSpec turns the prepared apps into the sandbox's PodSpec. flush writes
+// out the last partial line of each prefixed output.
+func podSpec(lg *log.Logger, po *podOpts, pd *pod.Pod, preps []*prepared, mdsURL, nsPath string, stdout, stderr io.Writer) (*sandbox.PodSpec, func(), error) {
+	hostname := po.hostname
+	if hostname == "" {
+		hostname = "acrun-" + pd.UUID
+	}
+	spec := &sandbox.PodSpec{
+		Hostname: hostname,
+		NetNS:    nsPath,
+		Hosts:    fmt.Appendf(nil, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname),
+		Cgroup:   "acikit/pod-" + pd.UUID,
+	}
+	if len(po.dns) > 0 {
+		for _, d := range po.dns {
+			spec.ResolvConf = fmt.Appendf(spec.ResolvConf, "nameserver %s\n", d)
+		}
+	} else if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
+		spec.ResolvConf = b
+	}
+	var mu sync.Mutex
+	var flushers []*prefixWriter
+	for _, p := range preps {
+		as := sandbox.AppSpec{
+			Name: p.name, Root: p.rootfs.Path, Exec: p.app.Exec, Env: appEnv(po, p, mdsURL),
+			WorkingDir: p.app.WorkingDirectory, User: p.app.User, Group: p.app.Group,
+			SupplementaryGIDs: p.app.SupplementaryGIDs, Mounts: p.mounts, ReadOnlyRootFS: p.opts.readOnlyRootFS,
+			Stdout: stdout, Stderr: stderr,
+		}
+		if len(preps) > 1 {
+			o := &prefixWriter{mu: &mu, w: stdout, prefix: p.name + ": "}
+			e := &prefixWriter{mu: &mu, w: stderr, prefix: p.name + ": "}
+			as.Stdout, as.Stderr = o, e
+			flushers = append(flushers, o, e)
+		}
+		if po.interactive {
+			as.Stdin = os.Stdin
+			if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				as.Terminal = true
+			}
+		}
+		for _, h := range p.app.EventHandlers {
+			switch h.Name {
+			case types.EventPreStart:
+				as.PreStart = h.Exec
+			case types.EventPostStop:
+				as.PostStop = h.Exec
+			}
+		}
+		if err := applyIsolators(lg, p, &as); err != nil {
+			return nil, nil, err
+		}
+		spec.Apps = append(spec.Apps, as)
+	}
+	flush := func() {
+		for _, f := range flushers {
+			f.flush()
+		}
+	}
+	return spec, flush, nil
+}
+
+// applyIsolators enforces what the sandbox can and says what it cannot.
+func applyIsolators(lg *log.Logger, p *prepared, as *sandbox.AppSpec) error {
+	var retain, remove []string
+	for _, iso := range p.app.Isolators {
+		switch string(iso.Name) {
+		case types.ResourceMemoryName:
+			as.Memory, _ = iso.Memory()
+		case types.ResourceCPUName:
+			as.CPUMillis, _ = iso.CPUMillis()
+		case types.CPUSharesName:
+			n, _ := iso.CPUShares()
+			as.CPUShares = int64(n)
+		case types.OOMScoreAdjName:
+			n, _ := iso.OOMScoreAdj()
+			as.OOMScoreAdj = &n
+		case types.NoNewPrivilegesName:
+			as.NoNewPrivs, _ = iso.NoNewPrivileges()
+		case types.CapabilitiesRetainSetName, types.CapabilitiesRemoveSetName:
+			cs, _ := iso.Capabilities()
+			if cs.Retain {
+				retain = append(retain, cs.Set...)
+			} else {
+				remove = append(remove, cs.Set...)
+			}
+		default:
+			lg.Warnf("app %s: isolator %s is not enforced", p.name, iso.Name)
+		}
+	}
+	if len(retain) > 0 || len(remove) > 0 {
+		caps, err := sandbox.ComputeCaps(retain, remove)
+		if err != nil {
+			return fmt.Errorf("app %s: %w", p.name, err)
+		}
+		as.Caps = &caps
+	}
+	return nil
+}
+
+// appEnv is the app's environment: the spec's PATH, acrun's own with
+// --inherit-env, the image's and the flags' (the pod manifest's), then
+// the spec's AC_APP_NAME, AC_METADATA_URL and container.
+func appEnv(po *podOpts, p *prepared, mdsURL string) []string {
+	var keys []string
+	vals := map[string]string{}
+	set := func(k, v string) {
+		if _, ok := vals[k]; !ok {
+			keys = append(keys, k)
+		}
+		vals[k] = v
+	}
+	set("PATH", defaultPath)
+	if po.inheritEnv {
+		for _, kv := range os.Environ() {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				set(k, v)
+			}
+		}
+	}
+	for _, e := range p.app.Environment {
+		set(e.Name, e.Value)
+	}
+	set("AC_APP_NAME", p.name)
+	set("AC_METADATA_URL", mdsURL)
+	set("container", "acrun")
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, k+"="+vals[k])
+	}
+	return out
+}
