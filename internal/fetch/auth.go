@@ -22,10 +22,12 @@ import (
 //	 "type": "basic", "credentials": {"user": "u", "password": "p"}}
 //
 // with type "basic" (user, password) or "oauth" (token, sent as Bearer).
-// Files of kind "dockerAuth" are left to docker2aci. Credentials never appear
+// Files of kind "dockerAuth" hold docker:// registry credentials (see
+// ParseDockerAuthConfig). Credentials never appear
 // in errors, logs or fmt output.
 type Auth struct {
-	byHost map[string]string // host → Authorization header value
+	byHost map[string]string           // host → Authorization header value
+	docker map[string]DockerCredential // registry → dockerAuth credentials
 }
 
 type authFile struct {
@@ -96,7 +98,7 @@ func ParseAuthConfig(data []byte) (map[string]string, error) {
 // order, so a later directory (the user's) overrides an earlier one (the
 // system's) for the same domain. Missing directories are skipped.
 func LoadAuth(dirs ...string) (*Auth, error) {
-	a := &Auth{byHost: map[string]string{}}
+	a := &Auth{byHost: map[string]string{}, docker: map[string]DockerCredential{}}
 	for _, dir := range dirs {
 		files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 		if err != nil {
@@ -117,6 +119,13 @@ func LoadAuth(dirs ...string) (*Auth, error) {
 			}
 			for d, v := range m {
 				a.byHost[d] = v
+			}
+			dm, err := ParseDockerAuthConfig(data)
+			if err != nil {
+				return nil, fmt.Errorf("auth config %s: %w", file, err)
+			}
+			for r, c := range dm {
+				a.docker[r] = c
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/acikit/acikit/internal/discovery"
 	"github.com/acikit/acikit/internal/errkind"
@@ -79,9 +80,16 @@ type Options struct {
 	// Stdin is read for the image string "-".
 	Stdin io.Reader
 	// NoDeps skips fetching dependencies.
-	NoDeps   bool
-	Log      *log.Logger
-	Progress ProgressFunc
+	NoDeps bool
+	// Platform (os/arch[/variant], "" for this machine) picks the image of
+	// a docker:// manifest list.
+	Platform string
+	// DockerKeychain supplies docker:// credentials for registries that no
+	// dockerAuth file in Auth names (the tool passes one reading
+	// ~/.docker/config.json); nil means anonymous.
+	DockerKeychain authn.Keychain
+	Log            *log.Logger
+	Progress       ProgressFunc
 	// Limits; zero means the Default* constant.
 	MaxRedirects int
 	Retries      int
@@ -228,6 +236,9 @@ func (f *Fetcher) fetchDeps(ctx context.Context, parent *Result, seen map[string
 // fetchRef fetches one image into the store, answering from the store when
 // the pull policy allows.
 func (f *Fetcher) fetchRef(ctx context.Context, ref *Ref, wantID string) (*Result, error) {
+	if ref.Kind == KindDocker {
+		return f.fetchDocker(ctx, ref)
+	}
 	st := f.opts.Store
 	if wantID != "" {
 		if im, err := st.Get(wantID); err == nil && f.acceptStored(im) {

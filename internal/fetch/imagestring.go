@@ -16,11 +16,12 @@ type Kind int
 
 // The kinds of image strings.
 const (
-	KindName  Kind = iota + 1 // NAME[:version][,label=value...] through discovery
-	KindHTTPS                 // https:// URL
-	KindHTTP                  // http:// URL (needs Insecure.HTTP)
-	KindFile                  // a file path (or file:// URL)
-	KindStdin                 // "-"
+	KindName   Kind = iota + 1 // NAME[:version][,label=value...] through discovery
+	KindHTTPS                  // https:// URL
+	KindHTTP                   // http:// URL (needs Insecure.HTTP)
+	KindFile                   // a file path (or file:// URL)
+	KindStdin                  // "-"
+	KindDocker                 // docker://[REGISTRY/]NAME[:TAG|@DIGEST], converted (needs Insecure.Image)
 )
 
 func (k Kind) String() string {
@@ -35,6 +36,8 @@ func (k Kind) String() string {
 		return "file"
 	case KindStdin:
 		return "stdin"
+	case KindDocker:
+		return "docker"
 	}
 	return "unknown"
 }
@@ -48,6 +51,9 @@ type Ref struct {
 	URL string
 	// Path is set for KindFile.
 	Path string
+	// Docker is set for KindDocker: the reference as typed after the scheme;
+	// URL is then its canonical docker:// form, the store's key for it.
+	Docker string
 }
 
 func (r *Ref) String() string {
@@ -58,6 +64,8 @@ func (r *Ref) String() string {
 		return r.URL
 	case KindFile:
 		return r.Path
+	case KindDocker:
+		return "docker://" + r.Docker
 	}
 	return "-"
 }
@@ -65,7 +73,7 @@ func (r *Ref) String() string {
 // ParseRef classifies an image string as rkt does: a scheme decides for
 // URLs; without one, "-" is stdin, an absolute path, an existing file, a
 // string holding "./" or ending in ".aci" are files, and anything else is an
-// app name. docker:// is refused (docker2aci converts those).
+// app name. docker://REF and docker:REF are Docker registry images.
 func ParseRef(s string) (*Ref, error) {
 	return parseRef(s, func(p string) bool {
 		fi, err := os.Stat(p)
@@ -79,6 +87,9 @@ func parseRef(s string, isFile func(string) bool) (*Ref, error) {
 		return nil, errkind.Usagef("empty image string")
 	case s == "-":
 		return &Ref{Kind: KindStdin}, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "docker:"); ok {
+		return parseDocker(s, strings.TrimPrefix(rest, "//"))
 	}
 	if scheme, rest, ok := strings.Cut(s, "://"); ok {
 		switch strings.ToLower(scheme) {
@@ -97,8 +108,6 @@ func parseRef(s string, isFile func(string) bool) (*Ref, error) {
 				return nil, errkind.Usagef("image URL %q: no path", s)
 			}
 			return &Ref{Kind: KindFile, Path: rest}, nil
-		case "docker":
-			return nil, errkind.Usagef("image %q: docker images are converted with docker2aci", s)
 		default:
 			return nil, errkind.Usagef("image %q: unsupported scheme %q", s, scheme)
 		}

@@ -39,6 +39,9 @@ func (f *Fetcher) Save(ctx context.Context, image string, so SaveOptions) (*Resu
 	if err != nil {
 		return nil, "", err
 	}
+	if ref.Kind == KindDocker {
+		return f.saveDocker(ctx, ref, so)
+	}
 	src, err := f.locate(ctx, ref)
 	if err != nil {
 		return nil, "", err
