@@ -228,7 +228,9 @@ type Cgroup struct {
 // cgroup.subtree_control. Controllers the host lacks are skipped; Set then
 // fails for a limit that needs them. Existing directories are reused.
 func (l *Layout) Create(name string, controllers []string) (*Cgroup, error) {
-	if name == "" || strings.Contains("/"+name+"/", "/../") {
+	// A name that cleans to a hierarchy root or to the caller's own cgroup
+	// would make Remove kill every process in it.
+	if clean := filepath.Clean(name); name == "" || clean == "/" || clean == "." || strings.Contains("/"+name+"/", "/../") {
 		return nil, errkind.Invalidf("create cgroup %q: bad name", name)
 	}
 	cg := &Cgroup{}
@@ -368,6 +370,11 @@ func (c *Cgroup) Set(r Resources) error {
 		if isV2(d) {
 			if r.Memory > 0 && exists(d, "memory.max") {
 				ws = append(ws, write{"memory.max", strconv.FormatInt(r.Memory, 10)})
+				if exists(d, "memory.swap.max") {
+					// As memsw on v1: without this the limit only moves
+					// pages to swap and the OOM killer never fires.
+					ws = append(ws, write{"memory.swap.max", "0"})
+				}
 				done["memory"] = true
 			}
 			if r.CPUMillis > 0 && exists(d, "cpu.max") {

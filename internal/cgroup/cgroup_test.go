@@ -125,7 +125,7 @@ func FuzzParseProcCgroup(f *testing.F) {
 // this host's cgroup2 mount has no memory or cpu controller).
 func TestSetFakeV2(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"cgroup.controllers", "memory.max", "cpu.max", "cpu.weight"} {
+	for _, f := range []string{"cgroup.controllers", "memory.max", "memory.swap.max", "cpu.max", "cpu.weight"} {
 		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func TestSetFakeV2(t *testing.T) {
 	if err := cg.Set(Resources{Memory: 1 << 20, CPUMillis: 250, CPUShares: 1024}); err != nil {
 		t.Fatal(err)
 	}
-	for f, want := range map[string]string{"memory.max": "1048576", "cpu.max": "25000 100000", "cpu.weight": "39"} {
+	for f, want := range map[string]string{"memory.max": "1048576", "memory.swap.max": "0", "cpu.max": "25000 100000", "cpu.weight": "39"} {
 		if b, _ := os.ReadFile(filepath.Join(dir, f)); string(b) != want {
 			t.Errorf("%s = %q, want %q", f, b, want)
 		}
@@ -144,6 +144,22 @@ func TestSetFakeV2(t *testing.T) {
 	}
 	if n, err := cg.OOMKills(); n != 2 || err != nil {
 		t.Errorf("OOMKills() = %d, %v, want 2", n, err)
+	}
+}
+
+// TestCreateBadNames: a name that is a hierarchy root or the caller's own
+// cgroup must be refused before any directory is touched (Remove would kill
+// every process in it).
+func TestCreateBadNames(t *testing.T) {
+	dir := fakeUnified(t, "memory cpu")
+	l := &Layout{Mode: V2, V1: map[string]string{"memory": dir}, Unified: dir, UnifiedControllers: []string{"memory", "cpu"}}
+	for _, name := range []string{"", "/", "//", ".", "./", "/.", "a/../..", "../x", "a/../../b"} {
+		t.Run(name, func(t *testing.T) {
+			cg, err := l.Create(name, []string{"memory", "cpu"})
+			if err == nil {
+				t.Errorf("Create(%q) = %v, nil, want an error", name, cg.Dirs())
+			}
+		})
 	}
 }
 
