@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -128,24 +129,43 @@ func (im *Import) Commit(id string, meta Meta) (*Image, error) {
 	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
 		return nil, fmt.Errorf("commit %s: %w", id, err)
 	}
-	_, statErr := os.Stat(blob)
-	haveBlob := statErr == nil
-	if meta.Signature != nil && (!haveBlob || !fileExists(blob+".asc")) {
-		err := atomicfile.WriteFile(blob+".asc", strings.NewReader(string(meta.Signature)), 0o644, true)
-		if err != nil {
-			return nil, fmt.Errorf("commit %s: %w", id, err)
-		}
+	st, statErr := os.Stat(blob)
+	haveBlob, haveSig := statErr == nil, fileExists(blob+".asc")
+	// A signature covers the bytes as fetched, and one image ID can arrive
+	// compressed in different ways, so a stored signature must stay beside
+	// the very bytes it signs. Keep the stored blob (and its signature)
+	// unless there is none, or this import brings a signature the stored
+	// blob lacks: then the new bytes and their signature replace it.
+	install := !haveBlob || (meta.Signature != nil && !haveSig)
+	size := im.size
+	if !install {
+		size = st.Size()
 	}
-	if !haveBlob {
+	if install {
 		if err := os.Chmod(im.name, 0o644); err != nil {
 			return nil, fmt.Errorf("commit %s: %w", id, err)
 		}
+		// The blob goes first: a crash before the signature is written
+		// leaves an unsigned blob, never a signature over other bytes.
 		if err := os.Rename(im.name, blob); err != nil {
+			return nil, fmt.Errorf("commit %s: %w", id, err)
+		}
+		if meta.Signature != nil {
+			err = atomicfile.WriteFile(blob+".asc", bytes.NewReader(meta.Signature), 0o644, true)
+		} else {
+			// Left by a crash or an older store: it signs other bytes.
+			err = removeIfExists(blob + ".asc")
+		}
+		if err != nil {
 			return nil, fmt.Errorf("commit %s: %w", id, err)
 		}
 		if err := syncDir(filepath.Dir(blob)); err != nil {
 			return nil, fmt.Errorf("commit %s: %w", id, err)
 		}
+	}
+	signed := haveSig
+	if install {
+		signed = meta.Signature != nil
 	}
 	var out *Image
 	err = s.updateLocked(func(tx *bbolt.Tx) error {
@@ -155,14 +175,13 @@ func (im *Import) Commit(id string, meta Meta) (*Image, error) {
 			return err
 		}
 		rec := &Image{
-			ID: id, Name: meta.Name, Labels: meta.Labels, Size: im.size,
+			ID: id, Name: meta.Name, Labels: meta.Labels, Size: size,
 			ImportTime: now, LastUsed: now, Latest: meta.Latest,
-			Signed: meta.Signature != nil || fileExists(blob+".asc"), Manifest: meta.Manifest,
+			Signed: signed, Manifest: meta.Manifest,
 		}
 		if old != nil {
 			rec.ImportTime = old.ImportTime
 			rec.Latest = rec.Latest || old.Latest
-			rec.Size = old.Size
 			if old.SourceURL != "" {
 				rec.SourceURL = old.SourceURL
 			}

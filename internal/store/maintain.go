@@ -125,7 +125,7 @@ func (s *Store) GC(olderThan time.Duration) ([]string, error) {
 	}
 	// Under the exclusive lock no commit is between rename and index, so a
 	// blob missing from the index is an orphan.
-	blobs, err := s.blobIDs()
+	blobs, err := s.blobIDs(true)
 	if err != nil {
 		return removed, err
 	}
@@ -139,8 +139,11 @@ func (s *Store) GC(olderThan time.Duration) ([]string, error) {
 	return removed, nil
 }
 
-func (s *Store) blobIDs() ([]string, error) {
+// blobIDs lists the IDs of the blobs on disk; withSigs adds the IDs of
+// signature files, so that GC also finds a signature without its blob.
+func (s *Store) blobIDs(withSigs bool) ([]string, error) {
 	var ids []string
+	seen := map[string]bool{}
 	dirs, err := os.ReadDir(s.path("blobs", "sha512"))
 	if err != nil {
 		return nil, fmt.Errorf("read blobs: %w", err)
@@ -151,8 +154,13 @@ func (s *Store) blobIDs() ([]string, error) {
 			return nil, fmt.Errorf("read blobs: %w", err)
 		}
 		for _, e := range ents {
-			if ValidID(e.Name()) {
-				ids = append(ids, e.Name())
+			id := e.Name()
+			if withSigs {
+				id = strings.TrimSuffix(id, ".asc")
+			}
+			if ValidID(id) && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
 			}
 		}
 	}
@@ -229,7 +237,7 @@ func (s *Store) Verify(ctx context.Context, idOf IDFunc) ([]Problem, error) {
 		return nil, fmt.Errorf("verify: read index: %w", err)
 	}
 	var probs []Problem
-	blobs, err := s.blobIDs()
+	blobs, err := s.blobIDs(false)
 	if err != nil {
 		return nil, err
 	}

@@ -364,3 +364,98 @@ func TestConcurrentCommits(t *testing.T) {
 		t.Errorf("temps left = %d, want 0", n)
 	}
 }
+
+// commitAs commits data under id whatever data hashes to: one image ID
+// arrives as different bytes when compressed differently.
+func commitAs(t *testing.T, s *Store, id, data string, meta Meta) *Image {
+	t.Helper()
+	imp, err := s.NewImport()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Abort()
+	io.WriteString(imp, data)
+	im, err := imp.Commit(id, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return im
+}
+
+func readOr(p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	return string(b)
+}
+
+// A stored signature must always sign the stored bytes: export hands both
+// out as a pair, and gpg --verify of the pair must pass.
+func TestSignatureStaysWithItsBytes(t *testing.T) {
+	id := idOf("tar")
+	type commit struct {
+		data string
+		sig  []byte
+	}
+	tests := []struct {
+		name       string
+		orphanSig  string // a signature file left without its blob
+		commits    []commit
+		wantBlob   string
+		wantSig    string // "" for no signature file
+		wantSigned bool
+	}{
+		{name: "signed copy replaces unsigned",
+			commits:  []commit{{"plain tar", nil}, {"gzip bytes", []byte("SIG over gzip")}},
+			wantBlob: "gzip bytes", wantSig: "SIG over gzip", wantSigned: true},
+		{name: "unsigned copy keeps signed",
+			commits:  []commit{{"gzip bytes", []byte("SIG over gzip")}, {"plain tar", nil}},
+			wantBlob: "gzip bytes", wantSig: "SIG over gzip", wantSigned: true},
+		{name: "second signed copy keeps first",
+			commits:  []commit{{"gzip bytes", []byte("SIG over gzip")}, {"xz bytes", []byte("SIG over xz")}},
+			wantBlob: "gzip bytes", wantSig: "SIG over gzip", wantSigned: true},
+		{name: "stale signature dropped", orphanSig: "SIG over other bytes",
+			commits:  []commit{{"plain tar", nil}},
+			wantBlob: "plain tar", wantSigned: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newStore(t)
+			blob := s.BlobPath(id)
+			if tt.orphanSig != "" {
+				os.MkdirAll(filepath.Dir(blob), 0o755)
+				os.WriteFile(blob+".asc", []byte(tt.orphanSig), 0o644)
+			}
+			var im *Image
+			for _, c := range tt.commits {
+				im = commitAs(t, s, id, c.data, Meta{Name: "x.org/a", Signature: c.sig})
+			}
+			if got := readOr(blob); got != tt.wantBlob {
+				t.Errorf("blob = %q, want %q", got, tt.wantBlob)
+			}
+			gotSig := readOr(blob + ".asc")
+			if tt.wantSig == "" && fileExists(blob+".asc") || tt.wantSig != "" && gotSig != tt.wantSig {
+				t.Errorf("signature = %q, want %q", gotSig, tt.wantSig)
+			}
+			if im.Signed != tt.wantSigned || im.Size != int64(len(tt.wantBlob)) {
+				t.Errorf("Commit = signed %v size %d, want signed %v size %d", im.Signed, im.Size, tt.wantSigned, len(tt.wantBlob))
+			}
+		})
+	}
+}
+
+// A signature whose blob never arrived (a crash before the rename) is
+// garbage: GC removes it.
+func TestGCRemovesOrphanSignature(t *testing.T) {
+	s, _ := newStore(t)
+	id := idOf("never committed")
+	os.MkdirAll(filepath.Dir(s.BlobPath(id)), 0o755)
+	os.WriteFile(s.BlobPath(id)+".asc", []byte("SIG"), 0o644)
+	if _, err := s.GC(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if fileExists(s.BlobPath(id) + ".asc") {
+		t.Errorf("GC left the signature of a blob that does not exist")
+	}
+}
