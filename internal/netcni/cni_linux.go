@@ -92,15 +92,41 @@ func (o *Options) DefaultConfig(withPorts bool) []byte {
 	return b
 }
 
-// loadNetwork finds the config list of a named network.
+// loadNetwork finds the config list of a named network. With ports, a
+// portmap plugin is chained after the network's own plugins unless one of
+// them already takes port mappings: libcni hands the mappings only to a
+// plugin that declares the capability, so without it they would be dropped
+// without a word.
 func (o *Options) loadNetwork(name string, withPorts bool) (*libcni.NetworkConfigList, error) {
-	if name == DefaultNetwork {
-		if list, err := o.loadUserNetwork(name); err == nil {
-			return list, nil
-		}
+	list, err := o.loadUserNetwork(name)
+	if name == DefaultNetwork && errors.Is(err, ErrUnknownNetwork) {
 		return libcni.ConfListFromBytes(o.DefaultConfig(withPorts))
 	}
-	return o.loadUserNetwork(name)
+	if err != nil || !withPorts {
+		return list, err
+	}
+	return chainPortmap(list)
+}
+
+// chainPortmap returns list with a portmap plugin appended when no plugin in
+// it declares the portMappings capability.
+func chainPortmap(list *libcni.NetworkConfigList) (*libcni.NetworkConfigList, error) {
+	for _, p := range list.Plugins {
+		if p.Network != nil && p.Network.Capabilities["portMappings"] {
+			return list, nil
+		}
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(list.Bytes, &raw); err != nil {
+		return nil, errkind.Invalidf("network %q: config: %w", list.Name, err)
+	}
+	plugins, _ := raw["plugins"].([]any)
+	raw["plugins"] = append(plugins, map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}, "snat": true})
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("network %q: add portmap: %w", list.Name, err)
+	}
+	return libcni.ConfListFromBytes(b)
 }
 
 func (o *Options) loadUserNetwork(name string) (*libcni.NetworkConfigList, error) {
@@ -141,12 +167,12 @@ func (o *Options) Networks() ([]string, error) {
 	}
 	files, err := libcni.ConfFiles(o.ConfDir, []string{".conf", ".conflist", ".json"})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read network configs in %s: %w", o.ConfDir, err)
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("read network config: %w", err)
 		}
 		var v struct{ Name string }
 		if json.Unmarshal(b, &v) == nil && v.Name != "" && v.Name != DefaultNetwork {
@@ -160,6 +186,9 @@ func (o *Options) Networks() ([]string, error) {
 // with the port mappings on the first network. On failure everything already
 // attached is torn down again.
 func Setup(ctx context.Context, podID, netnsPath string, networks []string, ports []PortMapping, o Options) ([]Attachment, error) {
+	if !filepath.IsLocal(podID) || strings.ContainsRune(podID, filepath.Separator) {
+		return nil, errkind.Invalidf("network setup: bad pod id %q", podID)
+	}
 	dir := o.podDir(podID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("network state for pod %s: %w", podID, err)
@@ -235,6 +264,9 @@ func attachment(name, ifName string, res cnitypes.Result) (Attachment, error) {
 // then removes the record. It keeps going after a failed DEL and returns the
 // errors joined; a pod with no record is not an error.
 func Teardown(ctx context.Context, podID string, o Options) error {
+	if !filepath.IsLocal(podID) || strings.ContainsRune(podID, filepath.Separator) {
+		return errkind.Invalidf("network teardown: bad pod id %q", podID)
+	}
 	dir := o.podDir(podID)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
