@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/acikit/acikit/internal/testutil"
@@ -73,7 +72,15 @@ func TestRSSChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("maxrss=%d\n", ru.Maxrss)
+	// VmHWM, not getrusage: ru_maxrss survives exec and would report the
+	// parent's peak.
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			fmt.Printf("maxrss=%s\n", strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
 }

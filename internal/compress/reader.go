@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/acikit/acikit/internal/errkind"
@@ -42,7 +43,8 @@ type ReaderOptions struct {
 	MaxZstdWindow uint64 // largest zstd window accepted
 	MaxXzDict     int64  // largest xz dictionary accepted (first block)
 	// NoReadAhead decodes gzip in the caller's goroutine (klauspost/gzip)
-	// instead of the pgzip read-ahead goroutine.
+	// instead of in other goroutines (parallel members for the indexed
+	// gzip we write, pgzip read-ahead for any other).
 	NoReadAhead bool
 }
 
@@ -86,6 +88,9 @@ func NewReaderOptions(r io.Reader, o ReaderOptions) (io.ReadCloser, Kind, error)
 				return nil, kind, streamError(kind, src, err)
 			}
 			dr, close = zr, zr.Close
+		} else if hdr, _ := br.Peek(memberHeaderLen); isMember(hdr) {
+			mr := newMemberReader(br, runtime.GOMAXPROCS(0))
+			dr, close = mr, mr.Close
 		} else {
 			zr, err := pgzip.NewReaderN(br, gzipReadAheadBlock, gzipReadAheadBlocks)
 			if err != nil {

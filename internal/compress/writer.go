@@ -7,14 +7,13 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/klauspost/pgzip"
 )
 
 // Defaults for WriterOptions.
 const (
-	// DefaultBlockSize is the parallel gzip block. Output bytes depend on
-	// it (never on the number of goroutines), so keep it fixed for
-	// reproducible files. Memory is about 3 blocks per goroutine.
+	// DefaultBlockSize is the gzip member size. Output bytes depend on it
+	// (never on the number of goroutines), so keep it fixed for
+	// reproducible files. Memory is about 4 blocks per goroutine.
 	DefaultBlockSize = 1 << 20
 	// zstdWindow keeps the encoder (and any decoder of our files) small.
 	zstdWindow = 8 << 20
@@ -40,8 +39,10 @@ func (nopWriteCloser) Close() error { return nil }
 // extension to what AppC tools read) Zstd. Close flushes the compressor; it
 // never closes w.
 //
-// gzip is always written by klauspost/pgzip, even with one goroutine, so that
-// the same input gives the same bytes on every machine.
+// gzip is written as indexed members (see members.go), one per BlockSize of
+// input, compressed in parallel by klauspost/compress/flate. The bytes
+// depend on the level and block size only, never on the number of
+// goroutines, so the same input gives the same file on every machine.
 func NewWriter(w io.Writer, kind Kind, o WriterOptions) (io.WriteCloser, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = runtime.GOMAXPROCS(0)
@@ -57,13 +58,8 @@ func NewWriter(w io.Writer, kind Kind, o WriterOptions) (io.WriteCloser, error) 
 		if level == 0 {
 			level = gzip.DefaultCompression
 		}
-		zw, err := pgzip.NewWriterLevel(w, level)
+		zw, err := newMemberWriter(w, level, o.BlockSize, o.Concurrency)
 		if err != nil {
-			return nil, fmt.Errorf("gzip writer: %w", err)
-		}
-		// One block more than goroutines so reading input overlaps with
-		// compressing the previous blocks.
-		if err := zw.SetConcurrency(o.BlockSize, o.Concurrency+1); err != nil {
 			return nil, fmt.Errorf("gzip writer: %w", err)
 		}
 		return zw, nil
