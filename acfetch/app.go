@@ -13,7 +13,9 @@ func newApp() *ucli.App {
 		Usage:     "fetch, verify and store App Container images",
 		ArgsUsage: "IMAGE...",
 		Description: `acfetch IMAGE... is acfetch fetch IMAGE...: images named NAME[:version][,label=value...] are
-found through AppC discovery; https URLs, http URLs (--insecure-options=http), files and "-" work too.
+found through AppC discovery; https URLs, http URLs (--insecure-options=http), files and "-" work too,
+and docker://[REGISTRY/]NAME[:TAG|@DIGEST] (or docker:NAME) images are converted as docker2aci does and
+stored uncompressed (they carry no signature: --insecure-options=image is required).
 Signatures are checked against the trust store (acsign trust) in the same pass that decompresses and
 hashes the image. The store lives in /var/lib/acikit (root) or $XDG_DATA_HOME/acikit; --store-dir or
 $ACIKIT_STORE_DIR move it.`,

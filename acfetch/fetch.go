@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/acikit/acikit/internal/cli"
@@ -25,6 +26,7 @@ func fetchCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "dir", Usage: "write the image and its signature into `DIR` instead of the store"},
 			&ucli.BoolFlag{Name: "overwrite", Usage: "replace existing files with -o/--dir"},
 			&ucli.BoolFlag{Name: "no-deps", Usage: "do not fetch dependencies"},
+			&ucli.StringFlag{Name: "platform", Usage: "pick `OS/ARCH[/VARIANT]` from docker:// manifest lists (default: this machine)"},
 		)...),
 		Action: runFetch,
 	}
@@ -62,6 +64,10 @@ func runFetch(c *ucli.Context) error {
 		Stdin:    cli.Stdin(c),
 		NoDeps:   c.Bool("no-deps"),
 		Log:      logger,
+		Platform: c.String("platform"),
+		// docker:// credentials not in an auth.d dockerAuth file come from
+		// ~/.docker/config.json, as docker2aci reads them.
+		DockerKeychain: authn.DefaultKeychain,
 	}
 	if progress.Enabled(cli.Stderr(c), c.Bool("quiet")) {
 		stderr := cli.Stderr(c)

@@ -2,4 +2,7 @@ module github.com/acikit/acikit/acfetch
 
 go 1.26.8
 
-require github.com/urfave/cli/v2 v2.27.7
+require (
+	github.com/google/go-containerregistry v0.22.1
+	github.com/urfave/cli/v2 v2.27.7
+)

@@ -4,7 +4,7 @@
 // Synopsis:
 //
 //	acfetch [fetch] [--insecure-options=image,tls,http,pubkey,all] [--pull-policy=never|new|update]
-//	        [-o FILE | --dir DIR] [--no-deps] IMAGE...
+//	        [-o FILE | --dir DIR] [--no-deps] [--platform=OS/ARCH[/VARIANT]] IMAGE...
 //	acfetch list [--json]
 //	acfetch rm ID|NAME...
 //	acfetch gc [--older-than D]
@@ -14,8 +14,11 @@
 //	acfetch version
 //
 // IMAGE is NAME[:version][,label=value...] (found through AppC discovery), an
-// https:// URL, an http:// URL (with --insecure-options=http), a file path or
-// "-". Each image's detached signature (IMAGE.asc) is checked against the
+// https:// URL, an http:// URL (with --insecure-options=http), a file path,
+// "-", or a Docker registry image docker://[REGISTRY/]NAME[:TAG|@DIGEST]
+// (also docker:NAME), converted and stored unsigned, which rkt's
+// --insecure-options=image must allow; registry credentials come from
+// auth.d dockerAuth files, then ~/.docker/config.json. Each image's detached signature (IMAGE.asc) is checked against the
 // trust store for the image's name in the same pass that decompresses and
 // hashes it; nothing is stored or printed before every check passed. stdout
 // lists the image IDs, one a line, dependencies included.

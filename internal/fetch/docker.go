@@ -2,6 +2,8 @@ package fetch
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -126,6 +128,14 @@ func (f *Fetcher) convertDocker(ctx context.Context, ref *Ref, w io.Writer, comp
 	}
 	res, err := dockerconv.Convert(ctx, src, w, opts)
 	if err != nil {
+		// For a loopback or private registry go-containerregistry retries
+		// over plain http after a TLS failure, and that refusal (a usage
+		// error) would hide the certificate problem: report the latter.
+		var certErr *tls.CertificateVerificationError
+		if errors.As(err, &certErr) {
+			return nil, withHint(fmt.Errorf("fetch %s: %w", ref, certErr),
+				"trust the registry's CA certificate, or skip the check with --insecure-options=tls")
+		}
 		return nil, fmt.Errorf("fetch %s: %w", ref, err)
 	}
 	return res, nil
