@@ -31,33 +31,39 @@ type archiveIndex struct {
 	entries map[string]*archiveEntry
 }
 
-func indexArchive(f *os.File) (*archiveIndex, error) {
+// indexArchive indexes f; name is how messages call the archive (the
+// user's argument, not the name of a spool file).
+func indexArchive(f *os.File, name string) (*archiveIndex, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	idx := &archiveIndex{file: f.Name(), r: f, entries: map[string]*archiveEntry{}}
+	idx := &archiveIndex{file: name, r: f, entries: map[string]*archiveEntry{}}
 	tr := tar.NewReader(f)
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			if n == 0 {
-				return nil, errkind.Invalidf("%s: empty archive", f.Name())
+				return nil, errkind.Invalidf("%s: empty archive", name)
 			}
 			break
 		}
 		if err != nil {
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, errkind.Invalidf("%s: archive truncated", f.Name())
+			if n == 0 {
+				// Not even one header: some other kind of file.
+				return nil, errkind.Invalidf("%s: not a tar archive", name)
 			}
-			return nil, errkind.Invalidf("%s: not a tar archive: %w", f.Name(), err)
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, errkind.Invalidf("%s: archive truncated", name)
+			}
+			return nil, errkind.Invalidf("%s: not a tar archive: %w", name, err)
 		}
 		off, err := f.Seek(0, io.SeekCurrent)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if off+hdr.Size > st.Size() {
-			return nil, errkind.Invalidf("%s: archive truncated in %q", f.Name(), hdr.Name)
+			return nil, errkind.Invalidf("%s: archive truncated in %q", name, hdr.Name)
 		}
 		name := path.Clean("/" + hdr.Name)[1:]
 		idx.entries[name] = &archiveEntry{name: name, typ: hdr.Typeflag, link: hdr.Linkname, off: off, size: hdr.Size}

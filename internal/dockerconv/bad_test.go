@@ -118,3 +118,75 @@ func TestMultiImageArchive(t *testing.T) {
 		t.Fatalf("Convert(--image missing) = %v, want NotFound listing bad/image:latest", err)
 	}
 }
+
+// TestBadArchiveFiles: inputs that are not image archives or layouts give one
+// Invalid error naming what the user gave (never a spool file), and a path
+// that does not exist is NotFound.
+func TestBadArchiveFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	notLayout := filepath.Join(dir, "notlayout")
+	os.Mkdir(notLayout, 0o755)
+	tests := []struct {
+		name  string
+		src   Source
+		stdin []byte
+		want  string
+		kind  error
+	}{
+		{"text file", Source{Kind: Archive, Path: write("notes.txt", []byte("hello\n"))}, nil, "notes.txt: not a tar archive", errkind.Invalid},
+		{"empty file", Source{Kind: Archive, Path: write("empty.tar", nil)}, nil, "empty.tar: empty archive", errkind.Invalid},
+		{"empty stdin", Source{Kind: Archive, Path: "-"}, []byte{}, "standard input: empty archive", errkind.Invalid},
+		{"text on stdin", Source{Kind: Archive, Path: "-"}, []byte("hello\n"), "standard input: not a tar archive", errkind.Invalid},
+		{"tar of other files", Source{Kind: Archive, Path: write("other.tar", tarBytes([]tarEntry{{name: "x", data: "1"}}))}, nil,
+			"other.tar: not an image archive", errkind.Invalid},
+		{"directory without index.json", Source{Kind: Layout, Path: notLayout}, nil, "not an OCI layout", errkind.Invalid},
+		{"missing file", Source{Kind: Archive, Path: filepath.Join(dir, "nope.tar")}, nil, "nope.tar", errkind.NotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.src.Stdin = bytes.NewReader(tt.stdin)
+			_, err := Convert(context.Background(), tt.src, &bytes.Buffer{}, Options{TempDir: t.TempDir()})
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, tt.kind) {
+				t.Fatalf("Convert(%s) = %v, want a %v error containing %q", tt.name, err, tt.kind, tt.want)
+			}
+			if strings.Contains(err.Error(), "spool") {
+				t.Errorf("Convert(%s) = %v, names the spool file", tt.name, err)
+			}
+		})
+	}
+}
+
+func TestParseSourceBad(t *testing.T) {
+	for _, arg := range []string{"", "docker://", "oci:", "oci::tag", "oci-archive:", "docker-archive::x"} {
+		if _, err := ParseSource(arg, ""); !errors.Is(err, errkind.Usage) {
+			t.Errorf("ParseSource(%q) = %v, want a usage error", arg, err)
+		}
+	}
+}
+
+// TestFileBase: names from archives become one safe, visible file name that
+// no shell or tool reads as a flag.
+func TestFileBase(t *testing.T) {
+	tests := []struct{ repo, tag, want string }{
+		{"library/busybox", "latest", "library-busybox-latest"},
+		{"127.0.0.1:5000/x", "1.0", "127.0.0.1_5000-x-1.0"},
+		{"../../etc/passwd", "", "etc-passwd"},
+		{"-rf", "", "rf"},
+		{"...", "", "image"},
+		{"", "", "image"},
+		{"a b/c", "t/../u", "a_b-c-t_.._u"},
+	}
+	for _, tt := range tests {
+		im := &Image{repository: tt.repo, tag: tt.tag}
+		if got := im.FileBase(); got != tt.want {
+			t.Errorf("FileBase(%q, %q) = %q, want %q", tt.repo, tt.tag, got, tt.want)
+		}
+	}
+}

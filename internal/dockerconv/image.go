@@ -132,12 +132,9 @@ func (im *Image) openArchive(ctx context.Context) error {
 		}
 		st, err := f.Stat()
 		if err == nil && st.Mode().IsRegular() {
+			// ReadAt leaves the offset alone for the tar index.
 			magic := make([]byte, 4)
-			n, _ := io.ReadFull(f, magic)
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				f.Close()
-				return err
-			}
+			n, _ := f.ReadAt(magic, 0)
 			if !bytes.HasPrefix(magic[:n], gzipMagic) && !bytes.HasPrefix(magic[:n], zstdMagic) {
 				im.cleanup = append(im.cleanup, func() { f.Close() })
 				return im.indexedArchive(f)
@@ -209,7 +206,11 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 func (im *Image) indexedArchive(f *os.File) error {
-	idx, err := indexArchive(f)
+	display := im.src.Path
+	if display == "-" {
+		display = "standard input"
+	}
+	idx, err := indexArchive(f, display)
 	if err != nil {
 		return err
 	}
@@ -488,11 +489,22 @@ func (d dirBlobs) openBlob(h v1.Hash) (io.ReadCloser, int64, error) {
 
 func (d dirBlobs) readIndex() ([]byte, error) {
 	f, err := d.root.Open("index.json")
+	if errors.Is(err, os.ErrNotExist) {
+		// The directory exists (OpenRoot succeeded): it is the wrong thing.
+		return nil, errkind.Invalidf("not an OCI layout: no index.json")
+	}
 	if err != nil {
-		return nil, errkind.Mark(fmt.Errorf("not an OCI layout: %w", err), errkind.NotFound)
+		return nil, fmt.Errorf("open index.json: %w", err)
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxConfigSize))
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read index.json: %w", err)
+	}
+	if len(b) > maxConfigSize {
+		return nil, errkind.Invalidf("index.json: larger than %d bytes", maxConfigSize)
+	}
+	return b, nil
 }
 
 func (im *Image) openLayout() error {

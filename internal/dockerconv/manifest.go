@@ -65,7 +65,13 @@ func (im *Image) FileBase() string {
 		}
 		return '_'
 	}, base)
-	return strings.TrimLeft(base, ".")
+	// No leading "." (a hidden file) or "-" (read as a flag by the next
+	// tool in a pipeline), and never empty.
+	base = strings.TrimLeft(base, ".-")
+	if base == "" {
+		base = "image"
+	}
+	return base
 }
 
 // osArchLabels maps the config's os/architecture/variant to AppC labels.

@@ -67,6 +67,9 @@ func ParseSource(arg, image string) (Source, error) {
 		if i := strings.Index(rest, ":"); i >= 0 {
 			p, tag = rest[:i], rest[i+1:]
 		}
+		if p == "" {
+			return Source{}, errkind.Usagef("%q: no path after %s:", arg, scheme)
+		}
 		if tag != "" && image != "" {
 			return Source{}, errkind.Usagef("%q names an image and so does --image", arg)
 		}
