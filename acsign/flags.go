@@ -23,18 +23,27 @@ const envPassphrase = "ACSIGN_PASSPHRASE"
 func passphraseFileFlag() *ucli.StringFlag {
 	return &ucli.StringFlag{
 		Name:  "passphrase-file",
-		Usage: "read the passphrase from the first line of `FILE` (else $" + envPassphrase + ", else a prompt on a terminal)",
+		Usage: "read the passphrase from the first line of `FILE` (- for stdin; else $" + envPassphrase + ", else a prompt on a terminal)",
 	}
 }
+
+// maxPassphraseFile caps what --passphrase-file reads.
+const maxPassphraseFile = 64 << 10
 
 // readPassphrase gets a passphrase from --passphrase-file, the environment
 // or the terminal. confirm asks twice (for a new key). It returns nil when
 // none is available and no terminal can ask.
 func readPassphrase(c *ucli.Context, what string, confirm bool) ([]byte, error) {
 	if f := c.String("passphrase-file"); f != "" {
-		b, err := os.ReadFile(f)
+		r, err := cli.OpenInput(c, f)
 		if err != nil {
 			return nil, fmt.Errorf("read passphrase: %w", err)
+		}
+		defer r.Close()
+		// Capped: a passphrase is a line, and /dev/zero must not fill memory.
+		b, err := readLimited(r, maxPassphraseFile, "passphrase file "+f)
+		if err != nil {
+			return nil, errkind.Mark(err, errkind.Usage)
 		}
 		line, _, _ := strings.Cut(string(b), "\n")
 		return []byte(strings.TrimSuffix(line, "\r")), nil

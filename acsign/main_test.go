@@ -378,8 +378,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"keygen", "--name", "x", "--no-passphrase", "--expire", "soon"}, "--expire"},
 		{[]string{"verify", "-"}, "give SIG"},
 		{[]string{"sign", "--key", "k", "a", "--overwrite"}, "flags go before arguments"},
-		{[]string{"sign", "--key", "-", "-o", "x.asc", "-"}, "cannot both come from stdin"},
-		{[]string{"sign", "--key", "-", "-"}, "cannot both come from stdin"},
+		{[]string{"sign", "--key", "-", "-o", "x.asc", "-"}, "only one of the key, the image and the passphrase file"},
+		{[]string{"sign", "--key", "-", "-"}, "only one of the key, the image and the passphrase file"},
+		{[]string{"sign", "--key", "k", "--passphrase-file", "-", "-"}, "only one of the key, the image and the passphrase file"},
+		{[]string{"keygen", "--name", "x", "--passphrase-file", "/dev/zero"}, "too large"},
 		{[]string{"verify", "--keyring", "k", "--trust-dir", "d", "img"}, "--keyring excludes"},
 	}
 	for _, tt := range tests {
@@ -413,5 +415,20 @@ func TestVerifyUnreadableImage(t *testing.T) {
 	r := acsign(t, nil, "verify", "--keyring", filepath.Join(keys, "tutorial.pub.asc"), t.TempDir(), filepath.Join(keys, "hello.txt.asc"))
 	if r.Code != 1 || !strings.Contains(r.Stderr, "is a directory") {
 		t.Errorf("verify DIR SIG: exit %d, stderr %q; want 1 and the read error", r.Code, r.Stderr)
+	}
+}
+
+// --passphrase-file - reads the passphrase from stdin, like every other
+// file argument.
+func TestPassphraseFromStdin(t *testing.T) {
+	dir := t.TempDir()
+	sec, pub, img := filepath.Join(dir, "secret.asc"), filepath.Join(dir, "pubkeys.gpg"), filepath.Join(dir, "app.aci")
+	ok(t, acsign(t, []byte("stdin secret\n"), "keygen", "--name", "T", "--email", "t@example.com", "--type", "ed25519",
+		"--passphrase-file", "-", "--secret-out", sec, "--public-out", pub), "keygen --passphrase-file -")
+	makeACI(t, img, "example.com/app")
+	ok(t, acsign(t, []byte("stdin secret\n"), "sign", "--key", sec, "--passphrase-file", "-", img), "sign --passphrase-file -")
+	ok(t, acsign(t, nil, "verify", "--keyring", pub, img), "verify")
+	if r := acsign(t, []byte("other\n"), "sign", "--key", sec, "--passphrase-file", "-", "--overwrite", img); r.Code == 0 || !strings.Contains(r.Stderr, "wrong passphrase") {
+		t.Errorf("sign with a wrong passphrase on stdin: exit %d, stderr %q; want a wrong passphrase error", r.Code, r.Stderr)
 	}
 }

@@ -42,8 +42,14 @@ func sign(c *ucli.Context) error {
 	}
 	// Whatever the output, one stdin cannot feed both: the key reader would
 	// drain it and the signature would cover empty data.
-	if image == "-" && c.String("key") == "-" {
-		return errkind.Usagef("sign: the key and the image cannot both come from stdin")
+	stdin := 0
+	for _, f := range []string{image, c.String("key"), c.String("passphrase-file")} {
+		if f == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return errkind.Usagef("sign: only one of the key, the image and the passphrase file can come from stdin")
 	}
 	key, err := loadSecretKey(c, c.String("key"))
 	if err != nil {
