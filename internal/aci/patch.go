@@ -48,7 +48,8 @@ func Patch(ctx context.Context, r io.Reader, w io.Writer, edit PatchFunc, opts P
 			return "", err
 		}
 		var body io.Reader = ar
-		if m, raw := ar.Manifest(); m != nil && body != nil && isManifestEntry(hdr) {
+		if isManifestEntry(hdr) {
+			m, raw := ar.Manifest()
 			nb, err := edit(m, raw)
 			if err != nil {
 				return "", fmt.Errorf("patch manifest: %w", err)
