@@ -377,6 +377,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"keygen", "--name", "x"}, "needs a passphrase"},
 		{[]string{"keygen", "--name", "x", "--no-passphrase", "--expire", "soon"}, "--expire"},
 		{[]string{"verify", "-"}, "give SIG"},
+		{[]string{"verify", "/dev/null", "sig"}, "not a regular file"},
 		{[]string{"sign", "--key", "k", "a", "--overwrite"}, "flags go before arguments"},
 		{[]string{"sign", "--key", "-", "-o", "x.asc", "-"}, "only one of the key, the image and the passphrase file"},
 		{[]string{"sign", "--key", "-", "-"}, "only one of the key, the image and the passphrase file"},

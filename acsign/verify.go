@@ -117,6 +117,12 @@ func verifyKeys(c *ucli.Context, image string) (openpgp.EntityList, string, erro
 		if err != nil {
 			return nil, "", fmt.Errorf("open image: %w", err)
 		}
+		// The image is read twice (name, then signature): a pipe such as
+		// <(curl ...) would be empty the second time and look tampered.
+		if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+			f.Close()
+			return nil, "", errkind.Usagef("verify: %s is not a regular file; give --name (or --keyring) to choose the keys", image)
+		}
 		name, err = imageName(c.Context, f)
 		f.Close()
 		if err != nil {
