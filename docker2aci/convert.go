@@ -37,6 +37,9 @@ func convert(c *ucli.Context) error {
 	if comp := c.String("compression"); comp != "gzip" && comp != "none" {
 		return errkind.Usagef("unknown compression method %q (want gzip or none)", comp)
 	}
+	if c.String("output") == "-" && c.Bool("nosquash") {
+		return errkind.Usagef("--nosquash writes several files: -o must be a directory, not -")
+	}
 	lg := opts.Log
 	bar := newProgress(c)
 	defer bar.finish()
@@ -51,6 +54,16 @@ func convert(c *ucli.Context) error {
 		return writeLayers(c, im)
 	}
 	path := c.String("output")
+	if path == "-" {
+		// The image is the data on stdout; its ID goes to the log.
+		res, err := im.WriteSquashed(c.Context, cli.Stdout(c))
+		if err != nil {
+			return fmt.Errorf("conversion error: %w", err)
+		}
+		bar.finish()
+		lg.Debugf("-: %s", res.ID)
+		return nil
+	}
 	if path == "" {
 		path = im.FileBase() + ".aci"
 	}

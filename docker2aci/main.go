@@ -11,7 +11,8 @@
 // directory (also oci:DIR[:TAG]), "-" for an archive on standard input, or
 // docker://[REGISTRY/]NAME[:TAG|@DIGEST] for a registry (Docker Hub when no
 // registry is named). The ACI is written to <repository, / as ->-<tag>.aci in
-// the current directory, or -o; stdout lists the written paths, one a line.
+// the current directory, or -o; stdout lists the written paths, one a line
+// (with -o - stdout carries the image itself and nothing else).
 //
 // Exit status: 0 success, 1 failure, 2 usage, 3 invalid image, 4 registry
 // authentication refused, 5 image or platform not found, 130 interrupted.

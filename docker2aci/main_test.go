@@ -57,11 +57,16 @@ func TestConvertCommand(t *testing.T) {
 		stdout   string
 		files    []string
 		stderrRe string
+		// stdoutTar, when set, lists entries the plain tar on stdout must hold.
+		stdoutTar []string
 	}{
 		{name: "default name", layer: []tarFile{{"bin/true", "x"}}, code: 0, stdout: "example-tool-1.0.aci\n", files: []string{"example-tool-1.0.aci", "in.tar"}},
 		{name: "-o", layer: []tarFile{{"bin/true", "x"}}, args: []string{"-o", "out.aci", "--compression", "none"}, code: 0, stdout: "out.aci\n", files: []string{"in.tar", "out.aci"}},
 		{name: "nosquash", layer: []tarFile{{"bin/true", "x"}}, args: []string{"--nosquash"}, code: 0, stdout: "example-tool-1.0-0.aci\n", files: []string{"example-tool-1.0-0.aci", "in.tar"}},
 		{name: "bad layer leaves nothing", layer: []tarFile{{"../evil", "x"}}, code: 3, files: []string{"in.tar"}, stderrRe: "climbs out of the root"},
+		{name: "-o - writes the image to stdout", layer: []tarFile{{"bin/true", "x"}}, args: []string{"-o", "-", "--compression", "none"}, code: 0,
+			stdoutTar: []string{"rootfs", "rootfs/bin/true", "manifest"}, files: []string{"in.tar"}},
+		{name: "nosquash to stdout", layer: []tarFile{{"bin/true", "x"}}, args: []string{"--nosquash", "-o", "-"}, code: 2, files: []string{"in.tar"}},
 		{name: "bad compression", layer: []tarFile{{"bin/true", "x"}}, args: []string{"--compression", "xz"}, code: 2, files: []string{"in.tar"}},
 		{name: "image flag with registry", args: []string{"--image", "x", "docker://example.com/x"}, code: 2, files: []string{"in.tar"}},
 	}
@@ -79,6 +84,22 @@ func TestConvertCommand(t *testing.T) {
 			}
 			if tt.stdout != "" && r.Stdout != tt.stdout {
 				t.Errorf("docker2aci %v stdout = %q, want %q", args, r.Stdout, tt.stdout)
+			}
+			if tt.stdoutTar != nil {
+				names := map[string]bool{}
+				tr := tar.NewReader(strings.NewReader(r.Stdout))
+				for {
+					h, err := tr.Next()
+					if err != nil {
+						break
+					}
+					names[strings.TrimSuffix(h.Name, "/")] = true
+				}
+				for _, n := range tt.stdoutTar {
+					if !names[n] {
+						t.Errorf("docker2aci %v: the tar on stdout lacks %q (has %v)", args, n, names)
+					}
+				}
 			}
 			if tt.stderrRe != "" && !strings.Contains(r.Stderr, tt.stderrRe) {
 				t.Errorf("docker2aci %v stderr = %q, want it to contain %q", args, r.Stderr, tt.stderrRe)
