@@ -78,13 +78,19 @@ type prepared struct {
 func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 	ctx := c.Context
 	level := log.LevelInfo
-	if po.debug || c.Bool("debug") {
+	for _, l := range c.Lineage() {
+		po.debug = po.debug || l.Bool("debug")
+		po.quiet = po.quiet || l.Bool("quiet")
+	}
+	if po.debug {
 		level = log.LevelDebug
-	} else if po.quiet || c.Bool("quiet") {
+	} else if po.quiet {
 		level = log.LevelWarn
 	}
 	stderr := cli.Stderr(c)
 	lg := log.New(stderr, "acrun", level)
+	t0 := time.Now()
+	phase := func(what string) { lg.Debugf("%s (%.1f ms)", what, float64(time.Since(t0).Microseconds())/1000) }
 
 	ins, err := cli.ParseInsecure(po.insecure)
 	if err != nil {
@@ -143,6 +149,7 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		}
 		preps = append(preps, p)
 	}
+	phase("images resolved and rendered")
 	ports, exposed, err := parsePorts(po.ports, preps)
 	if err != nil {
 		return err
@@ -203,7 +210,17 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		os.RemoveAll(pd.Dir)
 		return err
 	}
-	code, err := r.start(ctx, lg, c, po, pd, status, preps, pmBytes, nets, ports, netOpts)
+	phase("pod directory ready")
+	code, err := r.start(ctx, lg, phase, c, po, pd, status, preps, pmBytes, nets, ports, netOpts)
+	phase("pod ended")
+	if err != nil && code >= 0 {
+		// The apps could not start: the pod is kept for status, the
+		// error reported, and the exit code says the app never ran.
+		for i := range status.Apps {
+			status.Apps[i].Exited, status.Apps[i].ExitCode, status.Apps[i].Error = true, code, err.Error()
+		}
+		cli.Report(stderr, "acrun", err)
+	}
 	cerr := pd.Cleanup(context.WithoutCancel(ctx), lg)
 	if cerr != nil {
 		lg.Warnf("pod %s: cleanup: %v (acrun gc retries)", uuid, cerr)
@@ -220,12 +237,13 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		lg.Warnf("pod %s: %v", uuid, err)
 	}
 	r.exitCode = code
+	phase("cleaned up")
 	return nil
 }
 
 // start sets up the pod's mounts, network and metadata service, runs it and
 // returns the exit code (-1 when it never ran).
-func (r *runner) start(ctx context.Context, lg *log.Logger, c *ucli.Context, po *podOpts, pd *pod.Pod,
+func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), c *ucli.Context, po *podOpts, pd *pod.Pod,
 	status *pod.Status, preps []*prepared, pmBytes []byte, nets []string, ports []netcni.PortMapping, netOpts netcni.Options) (int, error) {
 	// Volumes and app roots.
 	for _, p := range preps {
@@ -243,6 +261,7 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, c *ucli.Context, po 
 	if err := makeEmptyVolumes(pd, po.vols); err != nil {
 		return -1, err
 	}
+	phase("app roots ready")
 
 	// Network namespace (always, so the metadata service can listen in it).
 	nsPath := sandbox.NetHost
@@ -289,6 +308,7 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, c *ucli.Context, po 
 	go hs.Serve(ln)
 	defer hs.Close()
 	mdsURL := srv.URL(ln.Addr().String())
+	phase("network and metadata service ready")
 
 	spec, flush, err := podSpec(lg, po, pd, preps, mdsURL, nsPath, cli.Stdout(c), cli.Stderr(c))
 	if err != nil {
@@ -299,6 +319,7 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, c *ucli.Context, po 
 		flush()
 		return exitAppNotStarted, err
 	}
+	phase("apps started")
 	status.Started = time.Now().UTC()
 	status.Pid = sp.Pid()
 	status.Cgroups = sp.CgroupDirs("")
