@@ -170,9 +170,9 @@ func acrunBin(t testing.TB) string {
 
 // env is one test's acrun world: its own store, pods and trust dirs.
 type env struct {
-	t                        testing.TB
+	t                       testing.TB
 	dir, store, pods, trust string
-	bin                      string
+	bin                     string
 }
 
 func newEnv(t testing.TB) *env {
@@ -194,7 +194,7 @@ func (e *env) environ() []string {
 }
 
 var (
-	cniOnce sync.Once
+	cniOnce    sync.Once
 	testCNIDir string
 )
 

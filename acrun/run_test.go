@@ -225,7 +225,7 @@ func TestSignalsAndExitCodes(t *testing.T) {
 		var pm struct {
 			ACKind string `json:"acKind"`
 			Apps   []struct {
-				Name  string `json:"name"`
+				Name  string              `json:"name"`
 				Image struct{ ID string } `json:"image"`
 			} `json:"apps"`
 		}
