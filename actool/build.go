@@ -49,6 +49,10 @@ func build(c *ucli.Context) error {
 	if c.Bool("no-compression") {
 		kind = compress.None
 	}
+	// Checked here so a bad level is a usage error, not a failed build.
+	if lvl := c.Int("compression-level"); lvl < 0 || lvl > 22 || (kind == compress.Gzip && lvl > 9) {
+		return errkind.Usagef("--compression-level %d: must be 1-9 for gzip, 1-22 for zstd, or 0 for the default", lvl)
+	}
 	mtime, err := manifestTime(dir)
 	if err != nil {
 		return err

@@ -324,6 +324,9 @@ func TestUsageErrors(t *testing.T) {
 		{"nope"},
 		{"validate"},
 		{"build", "dir", "out.aci", "--overwrite"},
+		{"build", "--compression-level", "42", "dir", "out.aci"},
+		{"build", "--compression-level", "-3", "dir", "out.aci"},
+		{"build", "--compression", "zstd", "--compression-level", "23", "dir", "out.aci"},
 	} {
 		r := actool(t, nil, args...)
 		if r.Code != 2 {
