@@ -17,6 +17,7 @@ import (
 	"github.com/acikit/acikit/internal/atomicfile"
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/pgp"
+	"github.com/acikit/acikit/internal/schema/types"
 )
 
 // Default locations. The CLI picks among them; the library only takes paths.
@@ -76,7 +77,8 @@ const (
 )
 
 // ValidatePrefix checks that prefix is a clean relative name usable as a
-// path under prefix.d: no scheme, no empty, "." or ".." segment.
+// path under prefix.d (no scheme, no empty, "." or ".." segment) and that
+// it is an image name (an ACIdentifier), the only thing it can match.
 func ValidatePrefix(prefix string) error {
 	if prefix == "" {
 		return errkind.Usagef("empty prefix")
@@ -91,6 +93,11 @@ func ValidatePrefix(prefix string) error {
 		if seg == "" || seg == "." || seg == ".." {
 			return errkind.Usagef("prefix %q: not a clean image name prefix", prefix)
 		}
+	}
+	// Image names are ACIdentifiers: a key stored under any other prefix
+	// (Example.com, "my app") could never verify an image, silently.
+	if _, err := types.NewACIdentifier(prefix); err != nil {
+		return errkind.Mark(fmt.Errorf("prefix %q: no image name can start with it: %w", prefix, err), errkind.Usage)
 	}
 	return nil
 }

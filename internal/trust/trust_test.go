@@ -225,6 +225,8 @@ func TestAddRefusals(t *testing.T) {
 		{"url prefix", Prefix, "https://example.com", fixture(t, "tutorial.pub.asc"), errkind.Usage},
 		{"dotdot prefix", Prefix, "example.com/../x", fixture(t, "tutorial.pub.asc"), errkind.Usage},
 		{"root with prefix", Root, "example.com", fixture(t, "tutorial.pub.asc"), errkind.Usage},
+		{"upper case prefix", Prefix, "Example.com/App", fixture(t, "tutorial.pub.asc"), errkind.Usage},
+		{"space in prefix", Prefix, "example.com/my app", fixture(t, "tutorial.pub.asc"), errkind.Usage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
