@@ -145,11 +145,10 @@ func (ps *Pods) GC(ctx context.Context, opts GCOptions) ([]string, error) {
 			if err := p.SetState(Garbage); err != nil {
 				errs = append(errs, err)
 			}
-		case Exited:
-			if opts.Now().Sub(p.exitTime()) >= opts.Grace {
-				if err := p.SetState(Garbage); err != nil {
-					errs = append(errs, err)
-				}
+		}
+		if p.State == Exited && opts.Now().Sub(p.exitTime()) >= opts.Grace {
+			if err := p.SetState(Garbage); err != nil {
+				errs = append(errs, err)
 			}
 		}
 		if p.State == Garbage {

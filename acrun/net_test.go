@@ -1,0 +1,151 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/acikit/acikit/internal/testutil"
+)
+
+// hostLinks lists the host's network interfaces.
+func hostLinks(t *testing.T) []string {
+	out, err := exec.Command("ip", "-o", "link", "show").Output()
+	if err != nil {
+		t.Fatalf("ip link: %v", err)
+	}
+	var names []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) > 1 {
+			names = append(names, strings.SplitN(strings.TrimSuffix(f[1], ":"), "@", 2)[0])
+		}
+	}
+	return names
+}
+
+// leasesOf lists the host-local lease files that name the pod.
+func leasesOf(t *testing.T, stateDir, uuid string) []string {
+	var found []string
+	filepath.Walk(stateDir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), uuid) && !strings.HasSuffix(p, ".json") && !strings.Contains(p, "/results/") {
+				found = append(found, p)
+			}
+		}
+		return nil
+	})
+	return found
+}
+
+func addr(in podInfo) string {
+	if len(in.Status.Networks) == 0 || len(in.Status.Networks[0].Addresses) == 0 {
+		return ""
+	}
+	return strings.SplitN(in.Status.Networks[0].Addresses[0], "/", 2)[0]
+}
+
+// Two pods on the default network get distinct addresses and reach each
+// other; their interfaces, leases and namespaces are gone afterwards.
+func TestDefaultNetwork(t *testing.T) {
+	e := newEnv(t)
+	testutil.RequireCommand(t, "ip", "iproute2")
+	img := e.busybox("example.com/busybox", "")
+	before := hostLinks(t)
+	a, aout, ua := e.start("--insecure-options=image", "--net=default", img, "--exec=/bin/sh", "--", "-c",
+		"ls /sys/class/net | tr '\\n' ' '; echo; sleep 30")
+	defer func() { a.Process.Signal(syscall.SIGTERM); a.Wait() }()
+	ia := waitRunning(t, e, ua)
+	b, _, ub := e.start("--insecure-options=image", "--net=default", img, "--exec=/bin/sh", "--", "-c", "sleep 30")
+	defer func() { b.Process.Signal(syscall.SIGTERM); b.Wait() }()
+	ib := waitRunning(t, e, ub)
+	ipA, ipB := addr(ia), addr(ib)
+	if ipA == "" || ipB == "" || ipA == ipB || !strings.HasPrefix(ipA, "172.16.28.") {
+		t.Fatalf("pod addresses %q and %q, want two distinct ones in 172.16.28.0/24", ipA, ipB)
+	}
+	r := e.run("enter", ub, "/bin/ping", "-c", "1", "-W", "3", ipA)
+	if r.Code != 0 {
+		t.Errorf("pod B ping pod A (%s): exit %d, %q %q", ipA, r.Code, r.Stdout, r.Stderr)
+	}
+	stateDir := ia.Status.NetStateDir
+	if len(leasesOf(t, stateDir, ua)) == 0 {
+		t.Errorf("no host-local lease names pod %s under %s", ua, stateDir)
+	}
+	a.Process.Signal(syscall.SIGTERM)
+	a.Wait()
+	b.Process.Signal(syscall.SIGTERM)
+	b.Wait()
+	if got := aout.String(); !strings.Contains(got, "eth0 lo") {
+		t.Errorf("pod A's interfaces: %q, want eth0 and lo only", got)
+	}
+	checkReleased(t, e, ua, stateDir, ia.Status.NetNS, before)
+	checkReleased(t, e, ub, stateDir, ib.Status.NetNS, before)
+}
+
+// checkReleased checks that nothing of a pod's network or mounts is left.
+func checkReleased(t *testing.T, e *env, uuid, stateDir, netns string, linksBefore []string) {
+	t.Helper()
+	if l := leasesOf(t, stateDir, uuid); len(l) != 0 {
+		t.Errorf("pod %s: leases left: %v", uuid, l)
+	}
+	if _, err := os.Stat(netns); !os.IsNotExist(err) {
+		t.Errorf("pod %s: netns %s left: %v", uuid, netns, err)
+	}
+	for _, l := range hostLinks(t) {
+		if !slices.Contains(linksBefore, l) && strings.HasPrefix(l, "veth") {
+			t.Errorf("pod %s: host interface %s left", uuid, l)
+		}
+	}
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(mi), uuid) {
+		t.Errorf("pod %s: mounts left:\n%s", uuid, grepLines(string(mi), uuid))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// An acrun killed with SIGKILL leaves its pod behind; gc releases the
+// network (DEL: leases, veth), the netns, the overlay mounts and the
+// cgroups, and removes the pod directory.
+func TestGCAfterKill(t *testing.T) {
+	e := newEnv(t)
+	testutil.RequireCommand(t, "ip", "iproute2")
+	img := e.busybox("example.com/busybox", "")
+	before := hostLinks(t)
+	cmd, _, uuid := e.start("--insecure-options=image", "--net=default", img, "--exec=/bin/sleep", "--", "60")
+	in := waitRunning(t, e, uuid)
+	cmd.Process.Kill()
+	cmd.Wait()
+	if r := e.run("status", uuid); !strings.Contains(r.Stdout, "state=exited") {
+		t.Errorf("status after SIGKILL = %q, want exited (the lock is gone)", r.Stdout)
+	}
+	if len(leasesOf(t, in.Status.NetStateDir, uuid)) == 0 {
+		t.Fatalf("the killed pod has no lease to clean up: test cannot tell")
+	}
+	r := e.run("gc", "--grace=0s")
+	if r.Code != 0 || !strings.Contains(r.Stdout, uuid) {
+		t.Errorf("gc = %d, stdout %q stderr %q; want %s removed", r.Code, r.Stdout, r.Stderr, uuid)
+	}
+	checkReleased(t, e, uuid, in.Status.NetStateDir, in.Status.NetNS, before)
+	for _, s := range []string{"prepared", "run", "exited", "garbage"} {
+		if _, err := os.Stat(filepath.Join(e.pods, s, uuid)); !os.IsNotExist(err) {
+			t.Errorf("pod directory left in %s", s)
+		}
+	}
+	for _, d := range in.Status.Cgroups {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("cgroup %s left", d)
+		}
+	}
+}
