@@ -2,7 +2,7 @@
 #
 #   make            all tools into ./bin (trimmed paths, version stamped)
 #   make actool     one tool (likewise acsign, acfetch, acrun, docker2aci)
-#   make test       the whole suite (installs its Debian packages when run as root)
+#   make test       the whole suite and a short fuzz pass (installs its Debian packages as root)
 #   make demo       the user story: build, sign, trust, serve, fetch, run hello
 #   make bench      benchmarks against the baselines named in docs/benchmarks.md
 #   make fuzz       every fuzz target briefly (FUZZTIME, default 10s each)
@@ -21,6 +21,7 @@ PREFIX     ?= /usr/local
 BIN        := $(CURDIR)/bin
 CACHE      := $(CURDIR)/.cache
 FUZZTIME   ?= 10s
+TEST_FUZZTIME ?= 2s
 TESTFLAGS  ?= -timeout 75m -p 2
 # Under CI every test that would skip for a missing requirement (root, gpg, a
 # netns, an apt tool) fails instead, so a green run means they all ran.
@@ -80,8 +81,11 @@ cni:
 	      host-local) echo ipam/host-local;; portmap) echo meta/portmap;; esac)) || exit 1; \
 	done
 
+# The suite, then every fuzz target briefly (their seed corpora already ran
+# as ordinary tests).
 test: apt-test all cni
 	ACIKIT_BIN=$(BIN) ACIKIT_CNI_PATH=$(CNI_DIR) go test $(TESTFLAGS) $(PKGS)
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 demo: apt-demo all cni
 	BIN=$(BIN) CNI_PATH=$(CNI_DIR) bash testdata/demo/demo.sh
