@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // RequireAllEnv names the environment variable that turns every skip for a
@@ -117,8 +118,14 @@ func Binary(t testing.TB, tool string) string {
 		return p
 	}
 	if buildDir == "" {
-		d, err := os.MkdirTemp("", "acikit-bin-")
+		removeStaleBinDirs()
+		d, err := os.MkdirTemp("", binDirPrefix)
 		if err != nil {
+			t.Fatal(err)
+		}
+		// The directory lives as long as this process (later tests reuse the
+		// binaries); the lock tells the next test process when it may go.
+		if err := holdLock(filepath.Join(d, binDirLock)); err != nil {
 			t.Fatal(err)
 		}
 		buildDir = d
@@ -133,6 +140,32 @@ func Binary(t testing.TB, tool string) string {
 	}
 	built[tool] = out
 	return out
+}
+
+const (
+	binDirPrefix = "acikit-bin-"
+	binDirLock   = ".lock"
+)
+
+// removeStaleBinDirs removes the binary directories of test processes that
+// have exited: their lock is free. Directories without a lock, from older
+// helpers, go when they are a day old.
+func removeStaleBinDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), binDirPrefix+"*"))
+	for _, d := range dirs {
+		lock := filepath.Join(d, binDirLock)
+		if st, err := os.Stat(lock); err == nil {
+			// A lock younger than a minute may be one its owner is still
+			// about to take.
+			if time.Since(st.ModTime()) > time.Minute && ownerGone(lock) {
+				os.RemoveAll(d)
+			}
+			continue
+		}
+		if st, err := os.Stat(d); err == nil && st.IsDir() && time.Since(st.ModTime()) > 24*time.Hour {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // Result is what a finished command left behind.
