@@ -15,7 +15,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -185,6 +184,3 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	reply(w, textType, nil)
 }
-
-// ErrNoToken is returned by URL parsing helpers when the URL lacks a token.
-var ErrNoToken = errors.New("metadata URL has no token")
