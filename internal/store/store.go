@@ -91,7 +91,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		opts.Now = time.Now
 	}
 	if dir == "" {
-		return nil, errkind.Usagef("open store: empty directory")
+		return nil, errkind.Usagef("open store: no store directory given (and no home directory to default to)")
 	}
 	s := &Store{dir: dir, opts: opts}
 	for _, d := range []string{dir, s.path("blobs", "sha512"), s.path("tmp")} {

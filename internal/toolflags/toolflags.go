@@ -60,17 +60,25 @@ func StoreDir() ucli.Flag {
 // StorePath is the image store directory the flags name: /var/lib/acikit
 // for root, else $XDG_DATA_HOME/acikit (~/.local/share/acikit).
 func StorePath(c *ucli.Context) string {
-	if dir := c.String("store-dir"); dir != "" {
-		return dir
-	}
-	if os.Geteuid() == 0 {
-		return "/var/lib/acikit"
-	}
-	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
-		return filepath.Join(x, "acikit")
-	}
 	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".local", "share", "acikit")
+	return storePath(c.String("store-dir"), os.Geteuid(), os.Getenv("XDG_DATA_HOME"), home)
+}
+
+func storePath(flag string, euid int, xdgDataHome, home string) string {
+	switch {
+	case flag != "":
+		return flag
+	case euid == 0:
+		return "/var/lib/acikit"
+	// A relative XDG_DATA_HOME is ignored (XDG spec), and without a home
+	// the answer is "" (store.Open refuses it) rather than a store made
+	// in the working directory.
+	case filepath.IsAbs(xdgDataHome):
+		return filepath.Join(xdgDataHome, "acikit")
+	case filepath.IsAbs(home):
+		return filepath.Join(home, ".local", "share", "acikit")
+	}
+	return ""
 }
 
 // AuthDir returns --auth-dir.

@@ -32,16 +32,20 @@ const (
 
 // DefaultLocalDir returns the local tree for a user: RootLocalDir for root,
 // else $XDG_CONFIG_HOME/acikit/trustedkeys, else ~/.config/acikit/trustedkeys.
-// The caller passes the values it read from the environment.
+// The caller passes the values it read from the environment. A relative
+// XDG_CONFIG_HOME is ignored, as the XDG spec says; with no usable home it
+// returns "" (no local tree) rather than a path relative to the working
+// directory, where keys would be written and trusted by accident.
 func DefaultLocalDir(euid int, xdgConfigHome, home string) string {
 	switch {
 	case euid == 0:
 		return RootLocalDir
-	case xdgConfigHome != "":
+	case filepath.IsAbs(xdgConfigHome):
 		return filepath.Join(xdgConfigHome, "acikit", "trustedkeys")
-	default:
+	case filepath.IsAbs(home):
 		return filepath.Join(home, ".config", "acikit", "trustedkeys")
 	}
+	return ""
 }
 
 // Options locate the two trees. Either may be empty (not used).
@@ -145,7 +149,7 @@ type Added struct {
 // keys are refused.
 func (s *Store) Add(where Where, prefix string, armored []byte) ([]Added, error) {
 	if s.opts.LocalDir == "" {
-		return nil, errors.New("add key: no local trust directory configured")
+		return nil, errkind.Usagef("add key: no local trust directory (no home directory): give --trust-dir")
 	}
 	rel, err := dirFor(where, prefix)
 	if err != nil {
@@ -220,7 +224,7 @@ func (s *Store) Remove(fp, prefix string) error {
 		return err
 	}
 	if s.opts.LocalDir == "" {
-		return errors.New("remove key: no local trust directory configured")
+		return errkind.Usagef("remove key: no local trust directory (no home directory): give --trust-dir")
 	}
 	local := filepath.Join(s.opts.LocalDir, rel, fp)
 	inSystem := false

@@ -277,6 +277,9 @@ func TestDefaultLocalDir(t *testing.T) {
 		{0, "/x", "/root", "/etc/acikit/trustedkeys"},
 		{1000, "/x", "/home/u", "/x/acikit/trustedkeys"},
 		{1000, "", "/home/u", "/home/u/.config/acikit/trustedkeys"},
+		{1000, "rel", "/home/u", "/home/u/.config/acikit/trustedkeys"},
+		{1000, "", "", ""},
+		{1000, "", "rel", ""},
 	}
 	for _, tt := range tests {
 		if got := DefaultLocalDir(tt.euid, tt.xdg, tt.home); got != tt.want {
