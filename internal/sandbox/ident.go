@@ -120,25 +120,25 @@ func lookupColon(r io.Reader, name string, idx int) (int, bool, error) {
 	if name == "" {
 		return 0, false, nil
 	}
-	sc := bufio.NewScanner(io.LimitReader(r, maxAccountFile))
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' || line[0] == '+' || line[0] == '-' {
-			continue
+	// ReadString, not a Scanner: one overlong line (a comment, say) must not
+	// end the scan and hide the names after it. The file cap bounds memory.
+	br := bufio.NewReader(io.LimitReader(r, maxAccountFile))
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, false, err
 		}
-		f := strings.Split(line, ":")
-		if len(f) <= idx || f[0] != name {
-			continue
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+		if line != "" && line[0] != '#' && line[0] != '+' && line[0] != '-' {
+			f := strings.Split(line, ":")
+			if len(f) > idx && f[0] == name {
+				if n, perr := strconv.ParseUint(f[idx], 10, 32); perr == nil {
+					return int(n), true, nil
+				}
+			}
 		}
-		n, err := strconv.ParseUint(f[idx], 10, 32)
 		if err != nil {
-			continue
+			return 0, false, nil
 		}
-		return int(n), true, nil
 	}
-	if err := sc.Err(); err != nil && !errors.Is(err, bufio.ErrTooLong) {
-		return 0, false, err
-	}
-	return 0, false, nil
 }

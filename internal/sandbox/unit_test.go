@@ -111,6 +111,30 @@ func TestLookupPasswd(t *testing.T) {
 	}
 }
 
+// TestLookupPasswdLongLine: an overlong line does not hide the entries after
+// it, and nothing past the file cap is read.
+func TestLookupPasswdLongLine(t *testing.T) {
+	long := "#" + strings.Repeat("x", 200<<10) + "\n"
+	tests := []struct {
+		name, file string
+		want       int
+		found      bool
+	}{
+		{"after a long comment", long + "web:x:33:33::/:/bin/sh\n", 33, true},
+		{"crlf", "web:x:33:33::/:/bin/sh\r\n", 33, true},
+		{"no final newline", "web:x:33:33", 33, true},
+		{"past the cap", strings.Repeat(long, maxAccountFile/len(long)+1) + "web:x:33:33::/:/bin/sh\n", 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, found, err := LookupPasswd(strings.NewReader(tc.file), "web")
+			if err != nil || got != tc.want || found != tc.found {
+				t.Errorf("LookupPasswd(%s, web) = %d, %v, %v, want %d, %v, nil", tc.name, got, found, err, tc.want, tc.found)
+			}
+		})
+	}
+}
+
 func FuzzLookupPasswd(f *testing.F) {
 	f.Add(passwd, "web")
 	f.Add("a:b:c\n::::\n", "a")
