@@ -358,3 +358,23 @@ func TestBashCompletion(t *testing.T) {
 		}
 	}
 }
+
+func TestImageIDGoesOn(t *testing.T) {
+	dir := layout(t, helloManifest(t))
+	img := filepath.Join(t.TempDir(), "a.aci")
+	if r := actool(t, nil, "build", dir, img); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	junk := filepath.Join(t.TempDir(), "junk.aci")
+	os.WriteFile(junk, []byte("not an image"), 0o644)
+	r := actool(t, nil, "image-id", junk, img)
+	if r.Code != 3 {
+		t.Errorf("image-id junk good = exit %d, want 3", r.Code)
+	}
+	if got, want := strings.TrimSpace(r.Stdout), zcatSHA512(t, img); got != want {
+		t.Errorf("image-id stdout = %q, want the good image's ID %s", got, want)
+	}
+	if !strings.Contains(r.Stderr, "junk.aci") || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("image-id stderr = %q, want one line naming junk.aci", r.Stderr)
+	}
+}

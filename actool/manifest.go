@@ -79,19 +79,29 @@ func imageID(c *ucli.Context) error {
 	if err := cli.NArgs(c, 1, -1); err != nil {
 		return err
 	}
+	// Like sha512sum, a bad file is reported and the others still get done.
+	var first error
 	for _, path := range c.Args().Slice() {
-		in, err := cli.OpenInput(c, path)
+		id, err := imageIDOf(c, path)
 		if err != nil {
-			return err
-		}
-		id, err := aci.ImageID(c.Context, in)
-		in.Close()
-		if err != nil {
-			return fmt.Errorf("image-id %s: %w", path, err)
+			fmt.Fprintf(cli.Stderr(c), "actool: image-id %s: %v\n", path, err)
+			if first == nil {
+				first = err
+			}
+			continue
 		}
 		cli.Printf(c, "%s\n", id)
 	}
-	return nil
+	return cli.Silent(first)
+}
+
+func imageIDOf(c *ucli.Context, path string) (string, error) {
+	in, err := cli.OpenInput(c, path)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	return aci.ImageID(c.Context, in)
 }
 
 func patchManifestCommand() *ucli.Command {
