@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/acikit/acikit/internal/testutil"
 )
@@ -147,5 +148,26 @@ func TestGCAfterKill(t *testing.T) {
 		if _, err := os.Stat(d); !os.IsNotExist(err) {
 			t.Errorf("cgroup %s left", d)
 		}
+	}
+}
+
+// --port NAME:HOSTPORT forwards a host port to the app port of that name.
+func TestPortForward(t *testing.T) {
+	e := newEnv(t)
+	testutil.RequireCommand(t, "busybox", "busybox-static")
+	img := e.busybox("example.com/web", `{"exec":["/bin/sh","-c","echo hi-from-pod | nc -l -p 80"],"user":"0","group":"0",`+
+		`"ports":[{"name":"www","protocol":"tcp","port":80}]}`)
+	cmd, _, uuid := e.start("--insecure-options=image", "--port=www:18089", img)
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	in := waitRunning(t, e, uuid)
+	gw := in.Status.Networks[0].Gateway
+	var out []byte
+	waitFor(t, 10*time.Second, "the forwarded port", func() bool {
+		out, _ = exec.Command("busybox", "nc", "-w", "2", gw, "18089").Output()
+		return strings.Contains(string(out), "hi-from-pod")
+	})
+	r := e.run("cat-manifest", uuid)
+	if !strings.Contains(r.Stdout, `"hostPort":18089`) {
+		t.Errorf("pod manifest %s lacks the exposed port", r.Stdout)
 	}
 }
