@@ -20,6 +20,9 @@ func TestPeakRSS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 30 MB tree")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory makes RSS meaningless")
+	}
 	testutil.RequireLinux(t)
 	dir := benchTree(t)
 	img := filepath.Join(t.TempDir(), "x.aci")

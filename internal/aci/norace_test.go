@@ -1,0 +1,5 @@
+//go:build !race
+
+package aci
+
+const raceEnabled = false
