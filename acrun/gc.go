@@ -6,6 +6,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/acikit/acikit/internal/cli"
+	"github.com/acikit/acikit/internal/netcni"
 	"github.com/acikit/acikit/internal/pod"
 )
 
@@ -25,7 +26,8 @@ period are removed. Prints the UUIDs removed.`,
 			if err != nil {
 				return err
 			}
-			removed, err := pods.GC(c.Context, pod.GCOptions{Grace: c.Duration("grace"), Log: cli.Logger(c)})
+			removed, err := pods.GC(c.Context, pod.GCOptions{Grace: c.Duration("grace"), Log: cli.Logger(c),
+				Net: &netcni.Options{StateDir: netStateDir(pods), PluginDirs: cniPath("")}})
 			for _, u := range removed {
 				cli.Printf(c, "%s\n", u)
 			}

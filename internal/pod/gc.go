@@ -112,6 +112,10 @@ type GCOptions struct {
 	Grace time.Duration
 	Log   *log.Logger
 	Now   func() time.Time
+	// Net, when set, names the network state that pods record into; CNI
+	// records of pods whose directory is gone (a lost status after a
+	// reboot) are torn down from it.
+	Net *netcni.Options
 }
 
 // GC marks abandoned pods (in run/ or prepared/ with no live acrun) as
@@ -160,7 +164,33 @@ func (ps *Pods) GC(ctx context.Context, opts GCOptions) ([]string, error) {
 		}
 		p.Unlock()
 	}
+	if opts.Net != nil {
+		if err := ps.sweepNetworks(ctx, opts); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return removed, errors.Join(errs...)
+}
+
+// sweepNetworks tears down network records that no pod directory names.
+func (ps *Pods) sweepNetworks(ctx context.Context, opts GCOptions) error {
+	ids, err := netcni.Attached(*opts.Net)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if _, err := ps.Get(id); err == nil || !validUUID(id) {
+			continue
+		}
+		opts.Log.Infof("network records of vanished pod %s: tearing down", id)
+		o := *opts.Net
+		o.Log = opts.Log
+		if err := netcni.Teardown(context.WithoutCancel(ctx), id, o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (p *Pod) markExited(ctx context.Context, opts GCOptions) error {

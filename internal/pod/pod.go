@@ -35,7 +35,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/acikit/acikit/internal/atomicfile"
 	"github.com/acikit/acikit/internal/errkind"
 )
 
@@ -188,7 +187,32 @@ func (p *Pod) Path(elem ...string) string {
 
 // WriteManifest stores the pod manifest.
 func (p *Pod) WriteManifest(b []byte) error {
-	return atomicfile.WriteFile(p.Path(ManifestFile), strings.NewReader(string(b)), 0o644, true)
+	return writeFile(p.Path(ManifestFile), b)
+}
+
+// writeFile replaces a file by rename, without fsync: a pod directory is
+// runtime state that a reboot makes moot (the CNI records that must survive
+// one are netcni's own), and fsyncs would dominate a pod's start.
+func writeFile(target string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(target), ".tmp-"+filepath.Base(target)+"-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), target)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", target, err)
+	}
+	return nil
 }
 
 // Manifest returns the stored pod manifest.
@@ -318,7 +342,7 @@ func (p *Pod) WriteStatus(s *Status) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(p.Path(StatusFile), strings.NewReader(string(b)+"\n"), 0o644, true)
+	return writeFile(p.Path(StatusFile), append(b, '\n'))
 }
 
 // Status reads the status record.

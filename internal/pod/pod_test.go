@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/acikit/acikit/internal/log"
+	"github.com/acikit/acikit/internal/netcni"
 )
 
 func TestNewUUID(t *testing.T) {
@@ -186,4 +187,25 @@ func FuzzUnescape(f *testing.F) {
 			t.Errorf("unescape(%q) = %q, longer than its input", s, got)
 		}
 	})
+}
+
+// Network records of a pod whose directory is gone are torn down by GC.
+func TestGCSweepsNetworkRecords(t *testing.T) {
+	ps := newPods(t)
+	state := t.TempDir()
+	gone, live := NewUUID(), NewUUID()
+	p, _ := ps.Create(live)
+	defer p.Unlock()
+	for _, u := range []string{gone, live} {
+		os.MkdirAll(filepath.Join(state, "pods", u), 0o700)
+	}
+	if _, err := ps.GC(context.Background(), GCOptions{Net: &netcni.Options{StateDir: state}}); err != nil {
+		t.Fatalf("GC = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(state, "pods", gone)); !os.IsNotExist(err) {
+		t.Errorf("records of the vanished pod are still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(state, "pods", live)); err != nil {
+		t.Errorf("records of a live pod were removed: %v", err)
+	}
 }
