@@ -30,7 +30,8 @@ export ACIKIT_REQUIRE_ALL := 1
 endif
 export CGO_ENABLED := 0
 
-# Pinned CNI plugins release acrun calls (see acrun's README section).
+# The CNI plugins acrun calls, built from the version internal/go.mod pins
+# (its tool lines); CNI_VERSION only names it in messages.
 CNI_VERSION := v1.10.0
 CNI_PLUGINS := loopback ptp bridge host-local portmap
 CNI_DIR     := $(BIN)/cni
