@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -284,4 +285,51 @@ func TestSaveDocker(t *testing.T) {
 		t.Errorf("Validate(saved to writer) = %s, %v; want %s", v.ID, err, res.ID)
 	}
 	_ = st
+}
+
+type countWriter struct {
+	n      int64
+	closed bool
+}
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+func (c *countWriter) Close() error                { c.closed = true; return nil }
+
+func TestLayerProgress(t *testing.T) {
+	tests := []struct {
+		name    string
+		updates [][2]int64 // done, total
+		want    int64
+	}{
+		{"steps", [][2]int64{{10, 100}, {60, 100}, {100, 100}}, 100},
+		{"big step", [][2]int64{{100 << 10, -1}, {300 << 10, -1}}, 300 << 10},
+		{"none", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var bar *countWriter
+			starts := 0
+			p := &layerProgress{start: func(total int64) io.WriteCloser {
+				starts++
+				if len(tt.updates) > 0 && total != tt.updates[0][1] {
+					t.Errorf("progress started with total %d, want %d", total, tt.updates[0][1])
+				}
+				bar = &countWriter{}
+				return bar
+			}}
+			for _, u := range tt.updates {
+				p.update(u[0], u[1])
+			}
+			p.close()
+			if len(tt.updates) == 0 {
+				if starts != 0 {
+					t.Errorf("progress started %d times without updates, want 0", starts)
+				}
+				return
+			}
+			if starts != 1 || bar.n != tt.want || !bar.closed {
+				t.Errorf("progress after %v: %d starts, %d bytes, closed %v; want 1, %d, true", tt.updates, starts, bar.n, bar.closed, tt.want)
+			}
+		})
+	}
 }
