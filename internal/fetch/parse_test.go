@@ -137,7 +137,7 @@ func TestParseAuthConfig(t *testing.T) {
 }
 
 func FuzzParseRef(f *testing.F) {
-	for _, s := range []string{"example.com/hello:1.0,os=linux", "https://x/y.aci", "http://h:1/a", "-", "./a", "/a.aci", "file://x", "docker://a", "a:b:c", "a,b=c,b=d"} {
+	for _, s := range []string{"example.com/hello:1.0,os=linux", "https://x/y.aci", "http://h:1/a", "-", "./a", "/a.aci", "file://x", "docker://a", "docker:b:1", "docker://127.0.0.1:5000/a/b@sha256:00", "a:b:c", "a,b=c,b=d"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
