@@ -40,7 +40,7 @@ CNI_DIR     := $(BIN)/cni
 APT_TEST := gnupg busybox-static skopeo umoci docker-registry bzip2 xz-utils zstd \
             crun iptables iproute2 apache2-utils python3 gcc libc6-dev
 APT_DEMO := gnupg gcc libc6-dev python3 iptables iproute2
-APT_BENCH := $(APT_TEST) hyperfine pigz
+APT_BENCH := $(APT_TEST) hyperfine pigz curl
 
 .PHONY: all $(TOOLS) test demo bench fuzz lint install cni clean apt-test apt-demo apt-bench
 

@@ -55,9 +55,37 @@ func ResolveIdentity(rootDir, user, group string, supplementary []int) (Identity
 		return id, fmt.Errorf("resolve user %q: %w", user, err)
 	}
 	if id.GID, err = resolveOne(open, group, "/etc/group", false); err != nil {
-		return id, fmt.Errorf("resolve group %q: %w", group, err)
+		// Docker's "USER app" means app's primary group, and converted
+		// images carry it as group "app", which /etc/group often lacks.
+		gid, ok := primaryGroup(open, user, group)
+		if !ok {
+			return id, fmt.Errorf("resolve group %q: %w", group, err)
+		}
+		id.GID = gid
 	}
 	return id, nil
+}
+
+// primaryGroup returns the GID field of user's /etc/passwd entry when the
+// group asked for is the user's own name.
+func primaryGroup(open func() (*os.Root, error), user, group string) (int, bool) {
+	if group != user || strings.HasPrefix(user, "/") {
+		return 0, false
+	}
+	if _, err := strconv.Atoi(user); err == nil {
+		return 0, false
+	}
+	r, err := open()
+	if err != nil {
+		return 0, false
+	}
+	f, err := r.Open("etc/passwd")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	gid, found, err := lookupColon(f, user, 3)
+	return gid, found && err == nil
 }
 
 func resolveOne(open func() (*os.Root, error), s, file string, user bool) (int, error) {
