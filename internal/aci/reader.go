@@ -66,8 +66,15 @@ type Reader struct {
 	err   error
 	done  bool
 	id    string
+	end   int64 // where the last entry's data and padding end
 	close sync.Once
 }
+
+// blockSize is the tar block; the end-of-archive marker is two zero blocks.
+const blockSize = 512
+
+// errClosed is returned by Next and Read after Close.
+var errClosed = errors.New("read image: reader is closed")
 
 // NewReader sniffs and opens the decompressor of r. Nothing is read beyond
 // the first buffer until Next is called.
@@ -123,11 +130,24 @@ func (r *Reader) Next() (*tar.Header, error) {
 		}
 		hdr, err := r.tr.Next()
 		if err == io.EOF {
+			// archive/tar also ends quietly when the stream stops at an
+			// entry boundary, or after one zero block: a cut there would
+			// pass for a whole image without the later entries.
+			if r.lim.n != r.end+2*blockSize {
+				return nil, r.fail(invalidf("read tar: truncated archive: no end-of-archive marker"))
+			}
 			return nil, r.finish()
 		}
 		if err != nil && !(errors.Is(err, tar.ErrInsecurePath) && hdr != nil) {
 			return nil, r.fail(r.readError(err))
 		}
+		// The tar reader has consumed the headers; the entry's data and
+		// padding follow (a global header's data is already read).
+		data := int64(0)
+		if hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeRegA {
+			data = hdr.Size
+		}
+		r.end = (r.lim.n + data + blockSize - 1) / blockSize * blockSize
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
@@ -163,14 +183,20 @@ func (r *Reader) readManifest(hdr *tar.Header) error {
 	return nil
 }
 
-// finish drains what follows the end-of-archive marker (it is part of the
-// hashed stream: `zcat x.aci | sha512sum` sees it too) and checks the
-// image as a whole.
+// finish drains what follows the end-of-archive marker and checks the
+// image as a whole. The drain is needed with SkipID too: it is where the
+// decompressor checks the stream's end (a gzip trailer's CRC and length),
+// so a truncated or corrupt tail is caught; and the bytes are part of the
+// hashed stream (`zcat x.aci | sha512sum` sees them too).
 func (r *Reader) finish() error {
+	var err error
 	if r.hs != nil {
-		if _, err := r.hs.ReadFrom(r.lim); err != nil {
-			return r.fail(r.readError(err))
-		}
+		_, err = r.hs.ReadFrom(r.lim)
+	} else {
+		_, err = io.Copy(io.Discard, r.lim)
+	}
+	if err != nil {
+		return r.fail(r.readError(err))
 	}
 	if err := r.chk.finish(); err != nil {
 		return r.fail(err)
@@ -208,10 +234,13 @@ func (r *Reader) readError(err error) error {
 }
 
 // Close releases the decompressor and hashing goroutines. It does not close
-// the source. Safe to call more than once.
+// the source. Safe to call more than once; Next and Read fail afterwards.
 func (r *Reader) Close() error {
 	var err error
 	r.close.Do(func() {
+		if r.err == nil && !r.done {
+			r.err = errClosed
+		}
 		err = r.dec.Close()
 		if r.hs != nil {
 			r.hs.Close()

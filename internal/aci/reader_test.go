@@ -3,6 +3,7 @@ package aci
 import (
 	"archive/tar"
 	"bytes"
+	stdgzip "compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -516,4 +517,96 @@ func FuzzEntryName(f *testing.F) {
 			}
 		}
 	})
+}
+
+// stdGzip compresses with the standard library: a foreign gzip stream, read
+// by the sequential path rather than our parallel member reader.
+func stdGzip(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := stdgzip.NewWriter(&buf)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestValidateStreamEnd: the end of the stream is checked whether or not
+// the ID is computed (actool validate skips it): a gzip trailer cut off or
+// corrupt, and a tar cut at an entry boundary, which archive/tar alone
+// takes for a clean end.
+func TestValidateStreamEnd(t *testing.T) {
+	raw := makeTar(t, with(file("rootfs/zeros", strings.Repeat("\x00", 3000))))
+	foreign := stdGzip(t, raw)
+	badCRC := bytes.Clone(foreign)
+	badCRC[len(badCRC)-8] ^= 1
+	// Entry boundaries: before the end marker, and before the last entry.
+	noMarker := raw[:len(raw)-2*blockSize]
+	oneBlock := raw[:len(raw)-blockSize]
+	lastEntry := bytes.LastIndex(raw, []byte("rootfs/zeros"))
+	tests := []struct {
+		name string
+		in   []byte
+		want string // "" means valid
+	}{
+		{"whole", foreign, ""},
+		{"global header last", makeTar(t, append(with(), ent{name: "pax_global_header", typ: tar.TypeXGlobalHeader})), ""},
+		{"trailing padding", append(bytes.Clone(raw), make([]byte, 9*blockSize)...), ""},
+		{"gzip trailer cut by 1", foreign[:len(foreign)-1], "truncated gzip stream"},
+		{"gzip trailer cut by 8", foreign[:len(foreign)-8], "truncated gzip stream"},
+		{"gzip crc wrong", badCRC, "corrupt gzip stream"},
+		{"no end marker", noMarker, "truncated archive: no end-of-archive marker"},
+		{"no end marker gzip", stdGzip(t, noMarker), "truncated archive: no end-of-archive marker"},
+		{"no end marker ours", gz(t, noMarker), "truncated archive: no end-of-archive marker"},
+		{"one zero block", oneBlock, "truncated archive: no end-of-archive marker"},
+		{"cut before last entry", raw[:lastEntry], "truncated archive: no end-of-archive marker"},
+	}
+	for _, tt := range tests {
+		for _, skip := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/skipid=%v", tt.name, skip), func(t *testing.T) {
+				_, err := Validate(context.Background(), bytes.NewReader(tt.in), ValidateOptions{SkipID: skip})
+				if tt.want == "" {
+					if err != nil {
+						t.Errorf("Validate(%s) = %v, want nil", tt.name, err)
+					}
+					return
+				}
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, errkind.Invalid) {
+					t.Errorf("Validate(%s) = %v, want an Invalid error containing %q", tt.name, err, tt.want)
+				}
+			})
+		}
+	}
+}
+
+func TestReaderAfterClose(t *testing.T) {
+	raw := makeTar(t, with(file("rootfs/a", "hello")))
+	for _, skip := range []bool{false, true} {
+		r, err := NewReader(context.Background(), bytes.NewReader(gz(t, raw)), Options{SkipID: skip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Next(); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if hdr, err := r.Next(); err == nil || err == io.EOF {
+			t.Errorf("Next after Close (skipid=%v) = %v, %v, want an error", skip, hdr, err)
+		}
+		if n, err := r.Read(make([]byte, 10)); err == nil || err == io.EOF {
+			t.Errorf("Read after Close (skipid=%v) = %d, %v, want an error", skip, n, err)
+		}
+	}
+	// Closing after the end keeps the result.
+	r, _ := NewReader(context.Background(), bytes.NewReader(raw), Options{})
+	for {
+		if _, err := r.Next(); err != nil {
+			break
+		}
+	}
+	r.Close()
+	if _, err := r.Next(); err != io.EOF || r.ID() != digest.Bytes(raw) {
+		t.Errorf("Next, ID after the end and Close = %v, %s, want io.EOF, %s", err, r.ID(), digest.Bytes(raw))
+	}
 }
