@@ -4,7 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,19 +13,35 @@ import (
 	"github.com/acikit/acikit/internal/testutil"
 )
 
-// hostLinks lists the host's network interfaces.
-func hostLinks(t *testing.T) []string {
+// hostPeer returns the host-side interface index of the pod's eth0 (the
+// other end of its veth), read inside the pod's network namespace. Tests
+// check that exact interface, not every veth on the host: other pods may
+// come and go meanwhile.
+func hostPeer(t *testing.T, netns string) string {
+	t.Helper()
+	out, err := exec.Command("nsenter", "--net="+netns, "ip", "-o", "link", "show", "eth0").Output()
+	if err != nil {
+		t.Fatalf("ip link in %s: %v", netns, err)
+	}
+	m := regexp.MustCompile(`eth0@if(\d+):`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no veth peer in %q", out)
+	}
+	return string(m[1])
+}
+
+// hostLinkExists reports whether the host has an interface with index idx.
+func hostLinkExists(t *testing.T, idx string) bool {
 	out, err := exec.Command("ip", "-o", "link", "show").Output()
 	if err != nil {
 		t.Fatalf("ip link: %v", err)
 	}
-	var names []string
 	for _, l := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(l); len(f) > 1 {
-			names = append(names, strings.SplitN(strings.TrimSuffix(f[1], ":"), "@", 2)[0])
+		if strings.HasPrefix(l, idx+": ") {
+			return true
 		}
 	}
-	return names
+	return false
 }
 
 // leasesOf lists the host-local lease files that name the pod.
@@ -55,14 +71,15 @@ func TestDefaultNetwork(t *testing.T) {
 	e := newEnv(t)
 	testutil.RequireCommand(t, "ip", "iproute2")
 	img := e.busybox("example.com/busybox", "")
-	before := hostLinks(t)
 	a, aout, ua := e.start("--insecure-options=image", "--net=default", img, "--exec=/bin/sh", "--", "-c",
 		"ls /sys/class/net | tr '\\n' ' '; echo; sleep 30")
 	defer func() { a.Process.Signal(syscall.SIGTERM); a.Wait() }()
 	ia := waitRunning(t, e, ua)
+	peerA := hostPeer(t, ia.Status.NetNS)
 	b, _, ub := e.start("--insecure-options=image", "--net=default", img, "--exec=/bin/sh", "--", "-c", "sleep 30")
 	defer func() { b.Process.Signal(syscall.SIGTERM); b.Wait() }()
 	ib := waitRunning(t, e, ub)
+	peerB := hostPeer(t, ib.Status.NetNS)
 	ipA, ipB := addr(ia), addr(ib)
 	if ipA == "" || ipB == "" || ipA == ipB || !strings.HasPrefix(ipA, "172.16.28.") {
 		t.Fatalf("pod addresses %q and %q, want two distinct ones in 172.16.28.0/24", ipA, ipB)
@@ -82,12 +99,12 @@ func TestDefaultNetwork(t *testing.T) {
 	if got := aout.String(); !strings.Contains(got, "eth0 lo") {
 		t.Errorf("pod A's interfaces: %q, want eth0 and lo only", got)
 	}
-	checkReleased(t, e, ua, stateDir, ia.Status.NetNS, before)
-	checkReleased(t, e, ub, stateDir, ib.Status.NetNS, before)
+	checkReleased(t, e, ua, stateDir, ia.Status.NetNS, peerA)
+	checkReleased(t, e, ub, stateDir, ib.Status.NetNS, peerB)
 }
 
 // checkReleased checks that nothing of a pod's network or mounts is left.
-func checkReleased(t *testing.T, e *env, uuid, stateDir, netns string, linksBefore []string) {
+func checkReleased(t *testing.T, e *env, uuid, stateDir, netns, hostIfIndex string) {
 	t.Helper()
 	if l := leasesOf(t, stateDir, uuid); len(l) != 0 {
 		t.Errorf("pod %s: leases left: %v", uuid, l)
@@ -95,10 +112,8 @@ func checkReleased(t *testing.T, e *env, uuid, stateDir, netns string, linksBefo
 	if _, err := os.Stat(netns); !os.IsNotExist(err) {
 		t.Errorf("pod %s: netns %s left: %v", uuid, netns, err)
 	}
-	for _, l := range hostLinks(t) {
-		if !slices.Contains(linksBefore, l) && strings.HasPrefix(l, "veth") {
-			t.Errorf("pod %s: host interface %s left", uuid, l)
-		}
+	if hostLinkExists(t, hostIfIndex) {
+		t.Errorf("pod %s: host interface %s (its veth) left", uuid, hostIfIndex)
 	}
 	mi, _ := os.ReadFile("/proc/self/mountinfo")
 	if strings.Contains(string(mi), uuid) {
@@ -123,9 +138,9 @@ func TestGCAfterKill(t *testing.T) {
 	e := newEnv(t)
 	testutil.RequireCommand(t, "ip", "iproute2")
 	img := e.busybox("example.com/busybox", "")
-	before := hostLinks(t)
 	cmd, _, uuid := e.start("--insecure-options=image", "--net=default", img, "--exec=/bin/sleep", "--", "60")
 	in := waitRunning(t, e, uuid)
+	peer := hostPeer(t, in.Status.NetNS)
 	cmd.Process.Kill()
 	cmd.Wait()
 	if r := e.run("status", uuid); !strings.Contains(r.Stdout, "state=exited") {
@@ -138,7 +153,7 @@ func TestGCAfterKill(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, uuid) {
 		t.Errorf("gc = %d, stdout %q stderr %q; want %s removed", r.Code, r.Stdout, r.Stderr, uuid)
 	}
-	checkReleased(t, e, uuid, in.Status.NetStateDir, in.Status.NetNS, before)
+	checkReleased(t, e, uuid, in.Status.NetStateDir, in.Status.NetNS, peer)
 	for _, s := range []string{"prepared", "run", "exited", "garbage"} {
 		if _, err := os.Stat(filepath.Join(e.pods, s, uuid)); !os.IsNotExist(err) {
 			t.Errorf("pod directory left in %s", s)
