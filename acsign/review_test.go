@@ -55,17 +55,8 @@ func TestTrustReviewOnTerminal(t *testing.T) {
 	}
 }
 
-// acsign must not link the runtime packages (style: dependency fences).
+// acsign must not link the runtime, the store or the docker converter
+// (style: dependency fences), nor test helpers.
 func TestDependencyFence(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	for _, banned := range []string{"/internal/sandbox", "/internal/netcni", "/internal/render", "/internal/testutil"} {
-		for _, dep := range strings.Fields(string(out)) {
-			if strings.HasSuffix(dep, banned) {
-				t.Errorf("acsign links %s", dep)
-			}
-		}
-	}
+	testutil.ForbidDeps(t, ".", append(testutil.ToolForbidden, "acikit/internal/testutil")...)
 }
