@@ -7,7 +7,7 @@
 #   make bench      benchmarks against the baselines named in docs/benchmarks.md
 #   make fuzz       every fuzz target briefly (FUZZTIME, default 10s each)
 #   make lint       gofmt and go vet
-#   make install    copy ./bin/* to $(PREFIX)/bin
+#   make install    copy the tools to $(PREFIX)/bin (acrun-init to $(PREFIX)/libexec/acikit)
 #   make cni        the CNI plugins acrun calls, built from a pinned release
 
 SHELL      := /bin/bash
@@ -42,13 +42,19 @@ APT_TEST := gnupg busybox-static skopeo umoci docker-registry bzip2 xz-utils zst
 APT_DEMO := gnupg gcc libc6-dev python3 iptables iproute2
 APT_BENCH := $(APT_TEST) hyperfine pigz curl
 
-.PHONY: all $(TOOLS) test demo bench fuzz lint install cni clean apt-test apt-demo apt-bench
+.PHONY: all $(TOOLS) acrun-init test demo bench fuzz lint install cni clean apt-test apt-demo apt-bench
 
 all: $(TOOLS)
 
 $(TOOLS):
 	@mkdir -p $(BIN)
 	cd $@ && go build $(GOFLAGS_B) -o $(BIN)/$@ .
+
+# acrun's pod init and app setup helper, found beside acrun (or in libexec).
+acrun: acrun-init
+acrun-init:
+	@mkdir -p $(BIN)
+	cd acrun && go build $(GOFLAGS_B) -o $(BIN)/acrun-init ./cmd/acrun-init
 
 # apt_need installs the missing packages among $(1) when run as root, and says
 # so on stderr; as another user it only names them (tests then skip).
@@ -114,6 +120,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	install -m 0755 $(addprefix $(BIN)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/libexec/acikit
+	install -m 0755 $(BIN)/acrun-init $(DESTDIR)$(PREFIX)/libexec/acikit/
 	for t in $(TOOLS); do \
 	  install -m 0644 internal/cli/contrib/acikit.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \
 	done

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,16 +158,32 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// acrunBin is the acrun under test: $ACIKIT_BIN/acrun when make built it,
-// else built now.
+// acrunBin is the acrun under test: $ACIKIT_BIN/acrun when make built it
+// (with acrun-init beside it), else built now with its init helper.
 func acrunBin(t testing.TB) string {
 	if d := os.Getenv("ACIKIT_BIN"); d != "" {
 		if _, err := os.Stat(filepath.Join(d, "acrun")); err == nil {
 			return filepath.Join(d, "acrun")
 		}
 	}
-	return testutil.Binary(t, "acrun")
+	bin := testutil.Binary(t, "acrun")
+	helperOnce.Do(func() {
+		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(filepath.Dir(bin), initHelperName), "./cmd/acrun-init")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			helperErr = fmt.Sprintf("build %s: %v\n%s", initHelperName, err, out)
+		}
+	})
+	if helperErr != "" {
+		t.Fatal(helperErr)
+	}
+	return bin
 }
+
+var (
+	helperOnce sync.Once
+	helperErr  string
+)
 
 // env is one test's acrun world: its own store, pods and trust dirs.
 type env struct {

@@ -314,7 +314,7 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 	if err != nil {
 		return -1, err
 	}
-	sp, err := sandbox.Start(context.WithoutCancel(ctx), spec, &sandbox.Options{Log: lg})
+	sp, err := sandbox.Start(context.WithoutCancel(ctx), spec, &sandbox.Options{Log: lg, Self: initHelper()})
 	if err != nil {
 		flush()
 		return exitAppNotStarted, err

@@ -260,3 +260,39 @@ func exitCode(err error) int {
 	}
 	return 0
 }
+
+// TestInitHelper: the pod's init and the apps' setup are acrun-init when it
+// sits beside acrun, and acrun itself (slower, same behaviour) when it is
+// missing, as after a plain go install.
+func TestInitHelper(t *testing.T) {
+	e := newEnv(t)
+	if _, err := os.Stat(filepath.Join(filepath.Dir(e.bin), initHelperName)); err != nil {
+		t.Fatalf("no %s beside %s: %v", initHelperName, e.bin, err)
+	}
+	img := e.busybox("example.com/busybox", "")
+	alone := filepath.Join(t.TempDir(), "acrun")
+	b, err := os.ReadFile(e.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(alone, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, bin, want string
+	}{
+		{"helper beside acrun", e.bin, initHelperName},
+		{"no helper", alone, "exe"}, // the name of /proc/self/exe
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(tt.bin, "--insecure-options=image", "--net=none", img,
+				"--exec=/bin/sh", "--", "-c", "cat /proc/1/comm")
+			cmd.Env = e.environ()
+			out, err := cmd.Output()
+			if got, want := string(out), tt.want+"\n"; err != nil || got != want {
+				t.Errorf("%s: pod init %q, %v; want %q", tt.bin, got, err, want)
+			}
+		})
+	}
+}

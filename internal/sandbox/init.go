@@ -32,6 +32,10 @@ func Init() {
 		// Capabilities, no_new_privs and the final exec are per thread.
 		runtime.LockOSThread()
 		os.Exit(runAppSetup())
+	default:
+		fmt.Fprintf(os.Stderr, "pod init: sandbox protocol %q is not this program's (%s, %s): the init helper and its caller come from different builds\n",
+			os.Getenv(initEnv), modeInit, modeApp)
+		os.Exit(125)
 	}
 }
 

@@ -231,3 +231,28 @@ func want(w string) func(t *testing.T, out string) {
 		}
 	}
 }
+
+// TestInitProtocolMismatch: a re-executed program that speaks another
+// version of the init protocol (an acrun-init from another build) refuses
+// clearly instead of misreading its fds.
+func TestInitProtocolMismatch(t *testing.T) {
+	tests := []struct {
+		mode     string
+		wantCode int
+	}{
+		{"init.1", 125},
+		{"init", 125},
+		{"app.999", 125},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), initEnv+"="+tt.mode)
+			out, err := cmd.CombinedOutput()
+			code := cmd.ProcessState.ExitCode()
+			if err == nil || code != tt.wantCode || !strings.Contains(string(out), "different builds") {
+				t.Errorf("Init with %s=%s = exit %d, %q; want %d and a message", initEnv, tt.mode, code, out, tt.wantCode)
+			}
+		})
+	}
+}

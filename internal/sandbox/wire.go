@@ -11,10 +11,15 @@ import "syscall"
 // starts each app (and handler) as Self with initEnv=modeApp, stdio on 0-2,
 // fd 3 the app config (written after the child was put in its cgroup) and
 // fd 4 an error pipe that closes on a successful exec.
+//
+// Self may be a separate program (acrun-init) built apart from its caller,
+// so the modes carry the protocol's version: a change to the fds or the
+// config types bumps it, and a mismatched pair fails with a clear message
+// instead of misreading each other.
 const (
 	initEnv  = "_ACIKIT_SANDBOX"
-	modeInit = "init"
-	modeApp  = "app"
+	modeInit = "init.2"
+	modeApp  = "app.2"
 )
 
 // podConfig is what the parent sends to the pod's init.
