@@ -135,6 +135,8 @@ func TestValidateRules(t *testing.T) {
 		{"empty symlink", with(symlink("rootfs/e", "")), "symlink with an empty target"},
 		{"entry beneath symlink", with(symlink("rootfs/l", "etc"), file("rootfs/l/x", "x")), `rootfs/l/x: entry is beneath symlink "rootfs/l"`},
 		{"chained symlink escape", with(dir("rootfs/x"), symlink("rootfs/x/y", ".."), symlink("rootfs/x/y/z", "../..")), `entry is beneath symlink "rootfs/x/y"`},
+		{"entry beneath later symlink", with(file("rootfs/a/x", "x"), symlink("rootfs/a", "etc"), file("rootfs/a/y", "y")), `rootfs/a/y: entry is beneath symlink "rootfs/a"`},
+		{"entry deep beneath file", with(dir("rootfs/d"), file("rootfs/d/f", "x"), file("rootfs/d/g", "x"), dir("rootfs/d/f/e/"), file("rootfs/d/f/e/x", "x")), `entry is beneath non-directory "rootfs/d/f"`},
 		{"entry beneath file", with(file("rootfs/etc/hostname/x", "x")), `entry is beneath non-directory "rootfs/etc/hostname"`},
 		{"hard link to missing", with(hardlink("rootfs/h", "rootfs/nothing")), `rootfs/h: hard link to "rootfs/nothing", which is not an earlier entry`},
 		{"hard link to later", append(with(hardlink("rootfs/h", "rootfs/later")), file("rootfs/later", "x")), "not an earlier entry"},

@@ -18,10 +18,14 @@ const (
 
 // checker applies the archive rules to a sequence of tar headers.
 type checker struct {
-	seen     map[string]byte // cleaned name -> typeflag
+	seen     nameSet // every entry so far, see names.go
 	manifest bool
 	rootfs   bool
 	odd      bool // some symlink or non-directory entry seen: check parents
+	// okDir is the last directory whose ancestors, itself included, were
+	// found to be directories or not entries at all: entries in a row
+	// usually share their directory, so most skip the walk up.
+	okDir string
 }
 
 // qname quotes a name only when it needs it, so that plain names read
@@ -97,10 +101,8 @@ func (c *checker) check(hdr *tar.Header) (string, error) {
 		}
 		return name, nil
 	}
-	if c.seen == nil {
-		c.seen = make(map[string]byte)
-	}
-	if _, dup := c.seen[name]; dup {
+	key := c.seen.hash(name)
+	if c.seen.find(key) != classNone {
 		return "", invalidf("duplicate entry %q in archive", name)
 	}
 	switch {
@@ -115,21 +117,22 @@ func (c *checker) check(hdr *tar.Header) (string, error) {
 		}
 		c.rootfs = true
 	}
-	if c.odd {
+	if dir := path.Dir(name); c.odd && dir != "." && dir != c.okDir {
 		// Every ancestor that is an entry must be a real directory.
-		for i := len(RootfsName); i < len(name); i++ {
-			if name[i] != '/' {
+		for i := len(RootfsName); i <= len(dir); i++ {
+			if i < len(dir) && dir[i] != '/' {
 				continue
 			}
-			parent := name[:i]
-			switch t, ok := c.seen[parent]; {
-			case !ok || t == tar.TypeDir:
-			case t == tar.TypeSymlink:
+			parent := dir[:i]
+			switch c.seen.find(c.seen.hash(parent)) {
+			case classNone, classDir:
+			case classSymlink:
 				return "", invalidf("%s: entry is beneath symlink %q", qname(name), parent)
 			default:
 				return "", invalidf("%s: entry is beneath non-directory %q", qname(name), parent)
 			}
 		}
+		c.okDir = dir
 	}
 	switch typ {
 	case tar.TypeSymlink:
@@ -144,17 +147,25 @@ func (c *checker) check(hdr *tar.Header) (string, error) {
 		if hdr.Linkname == "" || path.IsAbs(hdr.Linkname) || !inRootfs(target) || target == RootfsName {
 			return "", invalidf("%s: hard link target %q is outside rootfs", qname(name), hdr.Linkname)
 		}
-		switch t, ok := c.seen[target]; {
-		case !ok:
+		switch c.seen.find(c.seen.hash(target)) {
+		case classNone:
 			return "", invalidf("%s: hard link to %q, which is not an earlier entry", qname(name), hdr.Linkname)
-		case t == tar.TypeDir:
+		case classDir:
 			return "", invalidf("%s: hard link to directory %q", qname(name), hdr.Linkname)
 		}
 	}
+	class := byte(classDir)
 	if typ != tar.TypeDir {
+		class = classOther
+		if typ == tar.TypeSymlink {
+			class = classSymlink
+		}
 		c.odd = true
+		if c.okDir == name || strings.HasPrefix(c.okDir, name+"/") {
+			c.okDir = "" // now beneath a non-directory
+		}
 	}
-	c.seen[name] = typ
+	c.seen.add(key, class)
 	return name, nil
 }
 
