@@ -8,12 +8,14 @@
 // It does not render images, configure networks beyond lo, or know
 // manifests: the caller turns those into a PodSpec.
 //
-// Design: Start creates the pod's cgroups and re-executes the running binary
-// (/proc/self/exe) in "init" mode inside new mount, pid, uts, ipc and network
-// namespaces (a given netns path is joined instead; NetHost keeps the
-// host's). That process is pid 1 of the pod: it starts each app by
-// re-executing itself once more in "app" mode in a mount namespace of its
-// own, places it in the app's cgroup, forwards SIGINT, SIGTERM and friends
+// Design: Start creates the pod's cgroups and re-executes Options.Self (a
+// small helper such as acrun-init, else the running binary) in "init" mode
+// inside new mount, pid, uts, ipc and network namespaces (a given netns
+// path is joined instead; NetHost keeps the host's). That process is pid 1
+// of the pod: it starts each app by re-executing itself once more in "app"
+// mode in a mount namespace of its own, born in the app's cgroup (the
+// forking thread enters it first: moving a running process there costs a
+// global kernel lock, see birth.go), forwards SIGINT, SIGTERM and friends
 // to the apps' main processes, reaps every zombie, runs pre-start and
 // post-stop handlers in the app's environment, and reports each app's start
 // and exit to the parent as JSON lines on a pipe. The app-mode process

@@ -5,6 +5,7 @@ package sandbox
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -234,7 +235,7 @@ func (ip *initProc) runOne(a *appConfig, argv []string, main bool) (syscall.Wait
 		errW.Close()
 		return 0, 0, fmt.Errorf("pod is being killed")
 	}
-	pid, err := syscall.ForkExec("/proc/self/exe", []string{"acikit-app-setup", a.Name}, attr)
+	pid, placed, err := forkPlaced(a.Birth, []string{"acikit-app-setup", a.Name}, attr)
 	if err == nil {
 		ip.waiters[pid] = ch
 	}
@@ -244,8 +245,12 @@ func (ip *initProc) runOne(a *appConfig, argv []string, main bool) (syscall.Wait
 	if err != nil {
 		return 0, 0, fmt.Errorf("start app setup: %w", err)
 	}
-	// Into the app's cgroup before it runs anything of the app's.
+	// Into the app's cgroup before it runs anything of the app's, unless
+	// it was born there.
 	for _, f := range a.CgroupProcs {
+		if placed {
+			break
+		}
 		if err := os.WriteFile(f, []byte(strconv.Itoa(pid)), 0); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			<-ch
@@ -294,4 +299,37 @@ func loopbackUp() error {
 		return fmt.Errorf("bring lo up: %w", err)
 	}
 	return nil
+}
+
+// forkPlaced starts the app setup process, born in the app's cgroups when
+// plan allows (see birth): the forking thread is locked, enters them and
+// goes home. placed false means the caller moves it by pid.
+func forkPlaced(plan *birthPlan, argv []string, attr *syscall.ProcAttr) (pid int, placed bool, err error) {
+	if plan == nil {
+		pid, err = syscall.ForkExec("/proc/self/exe", argv, attr)
+		return pid, false, err
+	}
+	b, err := plan.open()
+	if err != nil {
+		pid, err = syscall.ForkExec("/proc/self/exe", argv, attr)
+		return pid, false, err
+	}
+	defer b.close()
+	runtime.LockOSThread()
+	if err := b.enterThread(); err != nil {
+		if errors.Is(err, errThreadAway) {
+			// Never unlocked: the thread ends with this app's goroutine.
+			return 0, false, err
+		}
+		runtime.UnlockOSThread()
+		pid, err = syscall.ForkExec("/proc/self/exe", argv, attr)
+		return pid, false, err
+	}
+	b.apply(attr.Sys)
+	pid, err = syscall.ForkExec("/proc/self/exe", argv, attr)
+	if lerr := b.leaveThread(); lerr != nil {
+		return pid, err == nil, errors.Join(err, lerr)
+	}
+	runtime.UnlockOSThread()
+	return pid, err == nil, err
 }

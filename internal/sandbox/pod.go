@@ -178,18 +178,18 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 			Setpgid: true,
 		},
 	}
-	if spec.NetNS != "" && spec.NetNS != NetHost {
-		err = startInNetNS(cmd, spec.NetNS)
-	} else {
-		err = cmd.Start()
+	netns := spec.NetNS
+	if netns == NetHost {
+		netns = ""
 	}
+	placed, err := startPlaced(cmd, netns, initCg)
 	if err != nil {
 		repR.Close()
 		ctrlW.Close()
 		return nil, fmt.Errorf("start pod init %s: %w", self, err)
 	}
 	p.cmd = cmd
-	if initCg != nil {
+	if initCg != nil && !placed {
 		if err := initCg.Add(cmd.Process.Pid); err != nil {
 			p.abort(repR)
 			return nil, err
@@ -340,6 +340,11 @@ func (p *Pod) makeCgroups(spec *PodSpec, apps []appConfig) (*cgroup.Cgroup, erro
 		}
 		p.appCg[a.Name] = sub
 		apps[i].CgroupProcs = sub.ProcsFiles()
+		// init forks the app from a thread in initCg (see birth); without
+		// a plan it moves the app by pid.
+		if plan, err := planBirth(l, sub.Dirs(), initCg.Dirs()); err == nil {
+			apps[i].Birth = &plan
+		}
 	}
 	return initCg, nil
 }
@@ -392,32 +397,95 @@ func isNilIface(s any) bool {
 	return false
 }
 
-// startInNetNS starts cmd from a thread switched into the network namespace
-// at path, so init inherits it, and switches the thread back.
-func startInNetNS(cmd *exec.Cmd, path string) error {
-	target, err := os.Open(path)
+// startPlaced starts cmd from a locked thread of its own: switched into
+// the network namespace at netns (when not "") so init inherits it, and
+// into cg's cgroups (see birth) so init is born there. placed reports the
+// latter; when false the caller moves init the slow way. A thread that
+// cannot be switched back is never handed back to the scheduler: it ends
+// with its goroutine.
+func startPlaced(cmd *exec.Cmd, netns string, cg *cgroup.Cgroup) (placed bool, err error) {
+	type result struct {
+		placed bool
+		err    error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		placed, clean, err := startOnThread(cmd, netns, cg)
+		if clean {
+			runtime.UnlockOSThread()
+		}
+		ch <- result{placed, err}
+	}()
+	r := <-ch
+	return r.placed, r.err
+}
+
+func startOnThread(cmd *exec.Cmd, netns string, cg *cgroup.Cgroup) (placed, clean bool, err error) {
+	clean = true
+	if netns != "" {
+		target, err := os.Open(netns)
+		if err != nil {
+			return false, true, errkind.Invalidf("open network namespace: %w", err)
+		}
+		defer target.Close()
+		orig, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			return false, true, err
+		}
+		defer orig.Close()
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			return false, true, fmt.Errorf("join network namespace %s: %w", netns, err)
+		}
+		defer func() {
+			if serr := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); serr != nil {
+				clean = false
+				err = errors.Join(err, fmt.Errorf("return to own network namespace: %w", serr))
+			}
+		}()
+	}
+	if cg != nil {
+		if b := birthFor(cg); b != nil {
+			defer b.close()
+			if err := b.enterThread(); err != nil {
+				if errors.Is(err, errThreadAway) {
+					return false, false, err
+				}
+			} else {
+				placed = true
+				b.apply(cmd.SysProcAttr)
+				defer func() {
+					if lerr := b.leaveThread(); lerr != nil {
+						clean = false
+						err = errors.Join(err, lerr)
+					}
+				}()
+			}
+		}
+	}
+	return placed, clean, cmd.Start()
+}
+
+// birthFor plans the calling thread's fork into cg; nil means the child is
+// to be moved after it started.
+func birthFor(cg *cgroup.Cgroup) *birth {
+	l, err := cgroupLayout()
 	if err != nil {
-		return errkind.Invalidf("open network namespace: %w", err)
+		return nil
 	}
-	defer target.Close()
-	runtime.LockOSThread()
-	orig, err := os.Open("/proc/thread-self/ns/net")
+	home, err := threadCgroups(l)
 	if err != nil {
-		runtime.UnlockOSThread()
-		return err
+		return nil
 	}
-	defer orig.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("join network namespace %s: %w", path, err)
+	plan, err := planBirth(l, cg.Dirs(), home)
+	if err != nil {
+		return nil
 	}
-	startErr := cmd.Start()
-	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
-		// The thread stays locked and dies with its goroutine's end.
-		return errors.Join(startErr, fmt.Errorf("return to own network namespace: %w", err))
+	b, err := plan.open()
+	if err != nil {
+		return nil
 	}
-	runtime.UnlockOSThread()
-	return startErr
+	return b
 }
 
 // readReports follows init's report stream until it closes, then reaps init

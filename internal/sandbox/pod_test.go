@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -121,6 +122,25 @@ func TestCgroupLimitsAndRemoval(t *testing.T) {
 		}
 	}
 	podDirs := pod.CgroupDirs("")
+	// init is born in the pod's cgroup (v2: its "init" child), and the
+	// threads that forked it and the app went back to their own.
+	initIn := false
+	for _, d := range podDirs {
+		for _, sub := range []string{"", "init"} {
+			b, _ := os.ReadFile(filepath.Join(d, sub, "cgroup.procs"))
+			initIn = initIn || slices.Contains(strings.Fields(string(b)), itoa(pod.Pid()))
+		}
+	}
+	if !initIn {
+		t.Errorf("pod init %d is in none of %v", pod.Pid(), podDirs)
+	}
+	own, _ := os.ReadFile("/proc/self/cgroup")
+	tasks, _ := filepath.Glob("/proc/self/task/*/cgroup")
+	for _, f := range tasks {
+		if b, _ := os.ReadFile(f); string(b) != string(own) {
+			t.Errorf("%s = %q, want the process's %q", f, b, own)
+		}
+	}
 	if err := pod.Stop(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}

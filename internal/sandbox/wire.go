@@ -49,8 +49,10 @@ type appConfig struct {
 	Terminal       bool     `json:"terminal,omitempty"`
 	Hosts          []byte   `json:"hosts,omitempty"`
 	ResolvConf     []byte   `json:"resolvConf,omitempty"`
-	// CgroupProcs are the cgroup.procs files init writes the app's pid to.
-	CgroupProcs []string `json:"cgroupProcs,omitempty"`
+	// Birth places the app's processes in its cgroup as they are forked;
+	// without it init writes each pid to the CgroupProcs files.
+	Birth       *birthPlan `json:"birth,omitempty"`
+	CgroupProcs []string   `json:"cgroupProcs,omitempty"`
 	// Stdio are init's fd numbers for the app's stdin, stdout, stderr.
 	Stdio [3]int `json:"stdio"`
 }
@@ -64,4 +66,13 @@ type report struct {
 	Status      syscall.WaitStatus `json:"status,omitempty"`
 	Err         string             `json:"err,omitempty"`
 	PostStopErr string             `json:"postStopErr,omitempty"`
+}
+
+// birthPlan is where a child is born (see birth): v1 tasks files the
+// forking thread enters and the ones that take it home, and a v2 cgroup
+// directory for clone3.
+type birthPlan struct {
+	Enter []string `json:"enter,omitempty"`
+	Home  []string `json:"home,omitempty"`
+	V2    string   `json:"v2,omitempty"`
 }
