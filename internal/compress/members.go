@@ -26,9 +26,17 @@ import (
 const (
 	memberHeaderLen  = 20 // 10 fixed + XLEN (2) + subfield (4 + 4)
 	memberTrailerLen = 8
-	// maxMemberData caps a member's declared sizes so a hostile header
-	// cannot make the reader allocate much; our writer stays far below.
-	maxMemberData = 16 << 20
+	// A member is inflated in parallel only when its declared sizes are at
+	// most these (our writer's default block, plus room for incompressible
+	// data), since the reader holds several members and their outputs at
+	// once: with 16 MiB allowed, a 500 KB file of 16 MiB members of zeros
+	// cost 60 MB of memory on two cores and 300 MB on sixteen. A member over
+	// the limits, like any foreign one, is read the standard, sequential way.
+	maxMemberIn  = DefaultBlockSize + DefaultBlockSize/8
+	maxMemberOut = DefaultBlockSize
+	// maxMemberReaders caps the inflating goroutines (and so the members
+	// held): the consumer, one tar reader, cannot use more.
+	maxMemberReaders = 4
 )
 
 // memberHeader returns the header of an indexed member of total size n.
@@ -212,6 +220,7 @@ type inflateJob struct {
 }
 
 func newMemberReader(src *bufio.Reader, conc int) *memberReader {
+	conc = max(1, min(conc, maxMemberReaders))
 	mr := &memberReader{src: src, results: make(chan *inflateJob, conc), quit: make(chan struct{}),
 		outs: make(chan []byte, conc+2), ins: make(chan []byte, conc+2)}
 	go mr.produce(conc)
@@ -236,27 +245,13 @@ func (mr *memberReader) produce(conc int) {
 			return
 		}
 		size, ok := memberSize(hdr)
-		if !ok {
-			// Not one of ours (or junk): read the rest sequentially, the
-			// standard way, which also reports corruption.
-			j := &inflateJob{done: make(chan struct{})}
-			zr, err := gzip.NewReader(mr.src)
-			if err != nil {
-				j.err = err
-			} else {
-				j.rest = zr
-			}
-			close(j.done)
-			mr.send(j)
+		if !ok || size < memberHeaderLen+memberTrailerLen || size > maxMemberIn {
+			// Not one of ours, junk, or too big to hold: read the rest
+			// sequentially, the standard way, which also reports corruption.
+			mr.sequential(mr.src)
 			return
 		}
 		j := &inflateJob{done: make(chan struct{})}
-		if size < memberHeaderLen+memberTrailerLen || size > maxMemberData {
-			j.err = fmt.Errorf("gzip member size %d out of range", size)
-			close(j.done)
-			mr.send(j)
-			return
-		}
 		member := recycle(mr.ins, size)
 		if _, err := io.ReadFull(mr.src, member); err != nil {
 			if err == io.EOF {
@@ -265,6 +260,10 @@ func (mr *memberReader) produce(conc int) {
 			j.err = err
 			close(j.done)
 			mr.send(j)
+			return
+		}
+		if isize := binary.LittleEndian.Uint32(member[size-4:]); isize > maxMemberOut {
+			mr.sequential(io.MultiReader(bytes.NewReader(member), mr.src))
 			return
 		}
 		select {
@@ -281,6 +280,20 @@ func (mr *memberReader) produce(conc int) {
 			return
 		}
 	}
+}
+
+// sequential hands the rest of the stream, from r, to a standard gzip
+// reader as the last job.
+func (mr *memberReader) sequential(r io.Reader) {
+	j := &inflateJob{done: make(chan struct{})}
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		j.err = err
+	} else {
+		j.rest = zr
+	}
+	close(j.done)
+	mr.send(j)
 }
 
 // inflaters recycles flate readers, whose windows and tables are worth
@@ -310,7 +323,7 @@ func put(free chan []byte, b []byte) {
 func inflateMember(m, buf []byte) ([]byte, error) {
 	t := m[len(m)-memberTrailerLen:]
 	want, isize := binary.LittleEndian.Uint32(t), binary.LittleEndian.Uint32(t[4:])
-	if isize > maxMemberData {
+	if isize > maxMemberOut {
 		return nil, fmt.Errorf("gzip member declares %d bytes", isize)
 	}
 	out := buf[:0]
