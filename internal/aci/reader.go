@@ -343,10 +343,13 @@ func Validate(ctx context.Context, r io.Reader, opts ValidateOptions) (Result, e
 // after the manifest entry (images from Build put it first), checking the
 // entries before it; the rest of the image is not validated.
 func ReadManifest(ctx context.Context, r io.Reader) (*schema.ImageManifest, []byte, error) {
-	return readManifestOpts(ctx, r, Options{})
+	return ReadManifestOptions(ctx, r, Options{})
 }
 
-func readManifestOpts(ctx context.Context, r io.Reader, opts Options) (*schema.ImageManifest, []byte, error) {
+// ReadManifestOptions is ReadManifest with options: MaxManifestSize caps
+// the manifest, MaxSize the uncompressed bytes read to reach it, Compress
+// tunes the decompressor; SkipID is implied.
+func ReadManifestOptions(ctx context.Context, r io.Reader, opts Options) (*schema.ImageManifest, []byte, error) {
 	opts.SkipID = true
 	ar, err := NewReader(ctx, r, opts)
 	if err != nil {
@@ -371,12 +374,19 @@ func readManifestOpts(ctx context.Context, r io.Reader, opts Options) (*schema.I
 // ImageID returns the image ID of an image without parsing its tar: it only
 // decompresses and hashes, in separate goroutines. It does not validate.
 func ImageID(ctx context.Context, r io.Reader) (string, error) {
-	dec, _, err := compress.NewReader(r)
+	return ImageIDOptions(ctx, r, Options{})
+}
+
+// ImageIDOptions is ImageID with options: MaxSize caps the uncompressed
+// bytes (a decompression bomb stops there), Compress tunes the
+// decompressor; the other fields do not apply.
+func ImageIDOptions(ctx context.Context, r io.Reader, opts Options) (string, error) {
+	dec, _, err := compress.NewReaderOptions(r, opts.Compress)
 	if err != nil {
 		return "", fmt.Errorf("open image: %w", err)
 	}
 	defer dec.Close()
-	id, _, err := digest.ReaderID(&limitReader{ctx: ctx, r: dec})
+	id, _, err := digest.ReaderID(&limitReader{ctx: ctx, r: dec, max: opts.MaxSize})
 	if err != nil {
 		return "", fmt.Errorf("hash image: %w", err)
 	}

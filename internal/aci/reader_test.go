@@ -478,7 +478,7 @@ func FuzzReader(f *testing.F) {
 		if err == nil && (res.Manifest == nil || res.ID == "" || res.ID != digestOf(t, b)) {
 			t.Errorf("Validate accepted an image without manifest or with a wrong ID %q", res.ID)
 		}
-		m, _, merr := readManifestOpts(context.Background(), bytes.NewReader(b), opts)
+		m, _, merr := ReadManifestOptions(context.Background(), bytes.NewReader(b), opts)
 		if err == nil && (merr != nil || m == nil) {
 			t.Errorf("Validate accepted the image but ReadManifest = %v", merr)
 		}
@@ -610,5 +610,48 @@ func TestReaderAfterClose(t *testing.T) {
 	r.Close()
 	if _, err := r.Next(); err != io.EOF || r.ID() != digest.Bytes(raw) {
 		t.Errorf("Next, ID after the end and Close = %v, %s, want io.EOF, %s", err, r.ID(), digest.Bytes(raw))
+	}
+}
+
+func TestOptionsCaps(t *testing.T) {
+	raw := makeTar(t, with(file("rootfs/big", strings.Repeat("abcdefgh", 20000))))
+	z := gz(t, raw)
+	size := int64(len(raw))
+	ctx := context.Background()
+	for _, tt := range []struct {
+		max  int64
+		want string // "" means no error
+	}{
+		{0, ""},
+		{size, ""},
+		{size - 1, "larger than the limit"},
+		{4096, "larger than the limit"},
+	} {
+		id, err := ImageIDOptions(ctx, bytes.NewReader(z), Options{MaxSize: tt.max})
+		if tt.want == "" && (err != nil || id != digest.Bytes(raw)) {
+			t.Errorf("ImageIDOptions(MaxSize %d) = %s, %v, want %s", tt.max, id, err, digest.Bytes(raw))
+		}
+		if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, errkind.Invalid)) {
+			t.Errorf("ImageIDOptions(MaxSize %d) = %s, %v, want an Invalid error containing %q", tt.max, id, err, tt.want)
+		}
+	}
+	// The manifest comes after 100 KiB of rootfs here.
+	late := makeTar(t, append([]ent{dir("rootfs"), file("rootfs/big", strings.Repeat("z", 100<<10))}, manifestEnt))
+	for _, tt := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"defaults", Options{}, ""},
+		{"manifest cap", Options{MaxManifestSize: 10}, "more than the limit of 10 bytes"},
+		{"size cap before the manifest", Options{MaxSize: 64 << 10}, "larger than the limit"},
+	} {
+		_, b, err := ReadManifestOptions(ctx, bytes.NewReader(late), tt.opts)
+		if tt.want == "" && (err != nil || string(b) != testManifest) {
+			t.Errorf("ReadManifestOptions(%s) = %q, %v, want the manifest", tt.name, b, err)
+		}
+		if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, errkind.Invalid)) {
+			t.Errorf("ReadManifestOptions(%s) = %v, want an Invalid error containing %q", tt.name, err, tt.want)
+		}
 	}
 }
