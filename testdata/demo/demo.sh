@@ -51,7 +51,7 @@ say "5. serve the directory on 127.0.0.1"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -m http.server --bind 127.0.0.1 --directory www "$port" >/dev/null 2>&1 &
 server=$!
-for _ in $(seq 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 url=http://127.0.0.1:$port/hello.aci
 
 say "6. fetch it: signature checked against the trusted key, image stored"
