@@ -28,8 +28,8 @@ const (
 	// including 19, uses at most 8 MiB; only --long/--ultra frames ask for
 	// more, and a hostile header could ask for gigabytes.
 	DefaultMaxZstdWindow = 32 << 20
-	// DefaultMaxXzDict caps the LZMA2 dictionary announced by the first xz
-	// block (xz -9 uses 64 MiB).
+	// DefaultMaxXzDict caps the LZMA2 dictionary of every xz block (xz -9
+	// uses 64 MiB).
 	DefaultMaxXzDict = 64 << 20
 	// gzip read-ahead: blocks of this size decoded in a goroutine of their
 	// own so inflating overlaps with whatever consumes the data.
@@ -41,7 +41,7 @@ const (
 type ReaderOptions struct {
 	BufferSize    int    // read buffer on the compressed side
 	MaxZstdWindow uint64 // largest zstd window accepted
-	MaxXzDict     int64  // largest xz dictionary accepted (first block)
+	MaxXzDict     int64  // largest xz dictionary accepted (any block)
 	// NoReadAhead decodes gzip in the caller's goroutine (klauspost/gzip)
 	// instead of in other goroutines (parallel members for the indexed
 	// gzip we write, pgzip read-ahead for any other).
@@ -104,7 +104,7 @@ func NewReaderOptions(r io.Reader, o ReaderOptions) (io.ReadCloser, Kind, error)
 		if err := checkXzDict(br, o.MaxXzDict); err != nil {
 			return nil, kind, err
 		}
-		xr, err := xz.ReaderConfig{}.NewReader(br)
+		xr, err := xz.ReaderConfig{}.NewReader(newXzGuard(br, o.MaxXzDict))
 		if err != nil {
 			return nil, kind, streamError(kind, src, err)
 		}
