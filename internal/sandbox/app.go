@@ -3,37 +3,113 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// runAppSetup is an app's setup process: it runs in the pod's pid, net,
-// ipc and uts namespaces and in a mount namespace of its own, builds the
-// app's file system view, takes the app's identity and execs the app. On
-// failure it writes the reason to fd 4 and exits 1.
-func runAppSetup() int {
-	errW := os.NewFile(4, "error")
-	unix.CloseOnExec(3)
-	unix.CloseOnExec(4)
-	b, err := io.ReadAll(os.NewFile(3, "config"))
-	if err == nil {
-		var a appConfig
-		if err = json.Unmarshal(b, &a); err == nil {
-			err = setupAndExec(&a)
+// spawn starts argv in app a's environment and returns its pid. The work
+// happens on a thread of its own that is never handed back to the Go
+// scheduler (it ends with its goroutine): the thread unshares a mount
+// namespace, enters the app's cgroups, builds the app's file system view
+// and drops the bounding set, then forks the program with the app's
+// identity, which the child inherits with the thread's namespace, root,
+// cgroups and no_new_privs. This costs no exec of a setup program. fork
+// wraps the fork itself (init registers the child under its lock).
+func spawn(a *appConfig, argv []string, fork func(func() (int, error)) (int, error)) (pid int, placed bool, err error) {
+	type result struct {
+		pid    int
+		placed bool
+		err    error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		pid, placed, err := setupAndFork(a, argv, fork)
+		ch <- result{pid, placed, err}
+	}()
+	r := <-ch
+	return r.pid, r.placed, r.err
+}
+
+func setupAndFork(a *appConfig, argv []string, fork func(func() (int, error)) (int, error)) (int, bool, error) {
+	// A mount namespace, root and cwd for this thread alone.
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return 0, false, fmt.Errorf("new mount namespace: %w", err)
+	}
+	// The cgroups first: their files are out of reach after pivot_root.
+	placed := false
+	var sys syscall.SysProcAttr
+	if a.Birth != nil {
+		plan := *a.Birth
+		plan.Home = nil // the thread never goes back
+		if b, err := plan.open(); err == nil {
+			defer b.close()
+			if b.enterThread() == nil {
+				placed = true
+				b.apply(&sys)
+			}
 		}
 	}
-	_, _ = errW.WriteString(err.Error())
-	return 1
+	prog, err := buildView(a, argv)
+	if err != nil {
+		return 0, false, err
+	}
+	if err := dropBounding(a.Caps); err != nil {
+		return 0, false, err
+	}
+	if err := setInheritable(a.Caps); err != nil {
+		return 0, false, err
+	}
+	if a.NoNewPrivs {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return 0, false, fmt.Errorf("set no_new_privs: %w", err)
+		}
+	}
+	groups := make([]uint32, len(a.Groups))
+	for i, g := range a.Groups {
+		groups[i] = uint32(g)
+	}
+	sys.Setsid = true
+	sys.Setctty, sys.Ctty = a.Terminal, 0
+	sys.Credential = &syscall.Credential{Uid: uint32(a.UID), Gid: uint32(a.GID), Groups: groups}
+	for _, name := range a.Caps.Names() {
+		n, _ := ParseCap(name)
+		sys.AmbientCaps = append(sys.AmbientCaps, uintptr(n))
+	}
+	attr := &syscall.ProcAttr{
+		Env:   a.Env,
+		Files: []uintptr{uintptr(a.Stdio[0]), uintptr(a.Stdio[1]), uintptr(a.Stdio[2])},
+		Sys:   &sys,
+	}
+	pid, err := fork(func() (int, error) {
+		// oom_score_adj is per process and inherited: init takes the
+		// app's value for the moment of the fork (under init's lock, so
+		// no other fork sees it).
+		if a.OOMScoreAdj != nil {
+			old, err := os.ReadFile("/proc/self/oom_score_adj")
+			if err != nil {
+				return 0, fmt.Errorf("read oom_score_adj: %w", err)
+			}
+			if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*a.OOMScoreAdj)), 0); err != nil {
+				return 0, fmt.Errorf("set oom_score_adj: %w", err)
+			}
+			defer os.WriteFile("/proc/self/oom_score_adj", old, 0)
+		}
+		pid, err := syscall.ForkExec(prog, argv, attr)
+		if err != nil {
+			return 0, fmt.Errorf("exec %s: %w", prog, err)
+		}
+		return pid, nil
+	})
+	return pid, placed, err
 }
 
 // maskedPaths are hidden from apps (files under /dev/null, directories
@@ -45,22 +121,27 @@ var (
 	readOnlyPaths = []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
 )
 
-func setupAndExec(a *appConfig) error {
-	if a.Terminal {
-		if _, err := unix.Setsid(); err != nil {
-			return fmt.Errorf("new session: %w", err)
-		}
-		if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 1); err != nil {
-			return fmt.Errorf("set controlling terminal: %w", err)
-		}
-	} else if _, err := unix.Setsid(); err != nil {
-		return fmt.Errorf("new session: %w", err)
-	}
-
+// buildView makes the calling thread's (fresh) mount namespace the app's
+// file system view: the root pivoted to, /proc, /dev, /sys, volumes,
+// /etc/hosts and /etc/resolv.conf, the working directory. It returns the
+// program to run.
+func buildView(a *appConfig, argv []string) (string, error) {
 	// Detached copies of everything from the host side, taken before the
 	// host file system goes away; they are attached after pivot_root, when
 	// no path can lead out of the app root any more.
 	trees := make([]int, len(a.Mounts))
+	console := -1
+	// init lives on: the detached trees are its fds until closed.
+	defer func() {
+		for _, fd := range trees {
+			if fd > 0 {
+				unix.Close(fd)
+			}
+		}
+		if console >= 0 {
+			unix.Close(console)
+		}
+	}()
 	for i, m := range a.Mounts {
 		fl := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
 		if m.Recursive {
@@ -68,7 +149,7 @@ func setupAndExec(a *appConfig) error {
 		}
 		fd, err := unix.OpenTree(unix.AT_FDCWD, m.Source, fl)
 		if err != nil {
-			return fmt.Errorf("volume %s: %w", m.Source, err)
+			return "", fmt.Errorf("volume %s: %w", m.Source, err)
 		}
 		if m.ReadOnly {
 			var setFl uint = unix.AT_EMPTY_PATH
@@ -76,60 +157,54 @@ func setupAndExec(a *appConfig) error {
 				setFl |= unix.AT_RECURSIVE
 			}
 			if err := unix.MountSetattr(fd, "", setFl, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
-				return fmt.Errorf("volume %s read-only: %w", m.Source, err)
+				return "", fmt.Errorf("volume %s read-only: %w", m.Source, err)
 			}
 		}
 		trees[i] = fd
 	}
-	console := -1
 	if a.Terminal {
-		tty, err := os.Readlink("/proc/self/fd/0")
+		tty, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(a.Stdio[0]))
 		if err != nil {
-			return fmt.Errorf("find terminal: %w", err)
+			return "", fmt.Errorf("find terminal: %w", err)
 		}
 		if console, err = unix.OpenTree(unix.AT_FDCWD, tty, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC); err != nil {
-			return fmt.Errorf("terminal %s: %w", tty, err)
+			return "", fmt.Errorf("terminal %s: %w", tty, err)
 		}
 	}
 
 	if err := unix.Mount(a.Root, a.Root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("bind app root %s: %w", a.Root, err)
+		return "", fmt.Errorf("bind app root %s: %w", a.Root, err)
 	}
 	if err := unix.Chdir(a.Root); err != nil {
-		return fmt.Errorf("enter app root: %w", err)
+		return "", fmt.Errorf("enter app root: %w", err)
 	}
 	if err := unix.PivotRoot(".", "."); err != nil {
-		return fmt.Errorf("pivot_root to %s: %w", a.Root, err)
+		return "", fmt.Errorf("pivot_root to %s: %w", a.Root, err)
 	}
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
-		return fmt.Errorf("detach host root: %w", err)
+		return "", fmt.Errorf("detach host root: %w", err)
 	}
 	if err := unix.Chdir("/"); err != nil {
-		return err
+		return "", err
 	}
 
 	if err := mountSpecial(a.Terminal, console); err != nil {
-		return err
+		return "", err
 	}
 	for i, m := range a.Mounts {
 		if err := attach(trees[i], m.Target); err != nil {
-			return fmt.Errorf("volume %s on %s: %w", m.Source, m.Target, err)
+			return "", fmt.Errorf("volume %s on %s: %w", m.Source, m.Target, err)
 		}
 	}
 	if err := writeIfAbsent("/etc/hosts", a.Hosts); err != nil {
-		return err
+		return "", err
 	}
 	if err := writeIfAbsent("/etc/resolv.conf", a.ResolvConf); err != nil {
-		return err
-	}
-	if a.OOMScoreAdj != nil {
-		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*a.OOMScoreAdj)), 0); err != nil {
-			return fmt.Errorf("set oom_score_adj: %w", err)
-		}
+		return "", err
 	}
 	if a.ReadOnlyRootFS {
 		if err := unix.MountSetattr(unix.AT_FDCWD, "/", 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
-			return fmt.Errorf("make root read-only: %w", err)
+			return "", fmt.Errorf("make root read-only: %w", err)
 		}
 	}
 	wd := a.WorkingDir
@@ -137,29 +212,9 @@ func setupAndExec(a *appConfig) error {
 		wd = "/"
 	}
 	if err := unix.Chdir(wd); err != nil {
-		return fmt.Errorf("working directory %s: %w", wd, err)
+		return "", fmt.Errorf("working directory %s: %w", wd, err)
 	}
-	prog, err := lookPath(a.Argv[0], a.Env)
-	if err != nil {
-		return err
-	}
-
-	if err := dropBounding(a.Caps); err != nil {
-		return err
-	}
-	if err := setIdentity(a.UID, a.GID, a.Groups); err != nil {
-		return err
-	}
-	if err := finishCaps(a.Caps); err != nil {
-		return err
-	}
-	if a.NoNewPrivs {
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("set no_new_privs: %w", err)
-		}
-	}
-	err = unix.Exec(prog, a.Argv, a.Env)
-	return fmt.Errorf("exec %s: %w", prog, err)
+	return lookPath(argv[0], a.Env)
 }
 
 // mountSpecial builds /proc, /dev and /sys in the (pivoted) app root.
@@ -327,28 +382,4 @@ func lookPath(name string, env []string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("exec %s: not found in PATH", name)
-}
-
-// setIdentity switches this thread only (raw syscalls): the Go wrappers
-// change every thread, which is pointless right before execve and would
-// fight the per-thread capability state set up here.
-func setIdentity(uid, gid int, groups []int) error {
-	gs := make([]uint32, len(groups))
-	for i, g := range groups {
-		gs[i] = uint32(g)
-	}
-	var p unsafe.Pointer
-	if len(gs) > 0 {
-		p = unsafe.Pointer(&gs[0])
-	}
-	if _, _, e := syscall.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(gs)), uintptr(p), 0); e != 0 {
-		return fmt.Errorf("setgroups %v: %w", groups, e)
-	}
-	if _, _, e := syscall.RawSyscall(unix.SYS_SETRESGID, uintptr(gid), uintptr(gid), uintptr(gid)); e != 0 {
-		return fmt.Errorf("setgid %d: %w", gid, e)
-	}
-	if _, _, e := syscall.RawSyscall(unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid)); e != 0 {
-		return fmt.Errorf("setuid %d: %w", uid, e)
-	}
-	return nil
 }

@@ -121,16 +121,11 @@ func (s CapSet) Names() []string {
 
 func (s CapSet) String() string { return strings.Join(s.Names(), ",") }
 
-// applyCaps restricts the calling thread to set before it changes identity
-// and execs: bounding set dropped, keep-caps so a non-root user keeps
-// permitted caps across setuid. finishCaps runs after setuid.
+// dropBounding restricts the calling thread's bounding set to set; the
+// processes it forks inherit it.
 func dropBounding(set CapSet) error {
-	last := 63
 	all := AllCaps()
-	for n := 0; n <= last; n++ {
-		if !all.Has(n) {
-			break
-		}
+	for n := 0; n < 64 && all.Has(n); n++ {
 		if set.Has(n) {
 			continue
 		}
@@ -138,29 +133,28 @@ func dropBounding(set CapSet) error {
 			return fmt.Errorf("drop capability %s from bounding set: %w", capName(n), err)
 		}
 	}
-	return unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0)
+	return nil
 }
 
-// finishCaps sets effective, permitted and inheritable to set, then raises
-// the ambient set so a non-root app keeps the caps across execve.
-func finishCaps(set CapSet) error {
+// setInheritable makes set the calling thread's inheritable set (keeping
+// its effective and permitted ones, which the thread still needs) and
+// clears its ambient set. The forked child raises set into its ambient set
+// (SysProcAttr.AmbientCaps), so a non-root app keeps exactly set across
+// execve and a root app gets set from the bounding set.
+func setInheritable(set CapSet) error {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("read capabilities: %w", err)
+	}
 	for i := range data {
-		w := uint32(uint64(set) >> (32 * i))
-		data[i] = unix.CapUserData{Effective: w, Permitted: w, Inheritable: w}
+		data[i].Inheritable = uint32(uint64(set) >> (32 * i))
 	}
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("set capabilities %s: %w", set, err)
+		return fmt.Errorf("set inheritable capabilities %s: %w", set, err)
 	}
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
 		return fmt.Errorf("clear ambient capabilities: %w", err)
-	}
-	for _, name := range set.Names() {
-		n, _ := ParseCap(name)
-		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {
-			return fmt.Errorf("raise ambient capability %s: %w", name, err)
-		}
 	}
 	return nil
 }

@@ -12,15 +12,16 @@
 // small helper such as acrun-init, else the running binary) in "init" mode
 // inside new mount, pid, uts, ipc and network namespaces (a given netns
 // path is joined instead; NetHost keeps the host's). That process is pid 1
-// of the pod: it starts each app by re-executing itself once more in "app"
-// mode in a mount namespace of its own, born in the app's cgroup (the
-// forking thread enters it first: moving a running process there costs a
-// global kernel lock, see birth.go), forwards SIGINT, SIGTERM and friends
-// to the apps' main processes, reaps every zombie, runs pre-start and
-// post-stop handlers in the app's environment, and reports each app's start
-// and exit to the parent as JSON lines on a pipe. The app-mode process
-// builds the file system view, switches identity and capabilities on its
-// locked thread and execs the app. The pod ends when its apps have ended.
+// of the pod: it starts each app (and handler) from a thread of its own
+// that unshares a mount namespace, enters the app's cgroups, builds the
+// file system view and drops the bounding set, then forks the program with
+// the app's identity; the child inherits all of it, and the thread ends
+// (see spawn in app.go: no setup program is executed, and no process is
+// moved between cgroups, which costs a global kernel lock, see birth.go).
+// Init forwards SIGINT, SIGTERM and friends to the apps' main processes,
+// reaps every zombie, runs pre-start and post-stop handlers in the app's
+// environment, and reports each app's start and exit to the parent as JSON
+// lines on a pipe. The pod ends when its apps have ended.
 //
 // Because of the re-exec, every program that calls Start must call Init
 // first thing in main (tests: in TestMain); Init returns at once in a normal

@@ -5,7 +5,6 @@ package sandbox
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,23 +18,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// In the pod's init, the main goroutine keeps the main thread (a lock
+// taken in an init function lasts into main): the threads that start apps
+// end with their goroutines, and the main thread cannot end, only idle on
+// with an app's mounts, cgroups and capabilities.
+func init() {
+	if os.Getenv(initEnv) == modeInit {
+		runtime.LockOSThread()
+	}
+}
+
 // Init must be the first call in main (and in TestMain) of every program
-// that starts pods. In a normal run it returns at once; in a process that
-// Start or the pod's init re-executed, it runs the pod's init or an app's
-// setup and never returns.
+// that starts pods. In a normal run it returns at once; in the process
+// Start executed as the pod's init, it runs the init and never returns.
 func Init() {
 	switch os.Getenv(initEnv) {
 	case "":
 		return
 	case modeInit:
 		os.Exit(runInit())
-	case modeApp:
-		// Capabilities, no_new_privs and the final exec are per thread.
-		runtime.LockOSThread()
-		os.Exit(runAppSetup())
 	default:
-		fmt.Fprintf(os.Stderr, "pod init: sandbox protocol %q is not this program's (%s, %s): the init helper and its caller come from different builds\n",
-			os.Getenv(initEnv), modeInit, modeApp)
+		fmt.Fprintf(os.Stderr, "pod init: sandbox protocol %q is not this program's (%s): the init helper and its caller come from different builds\n",
+			os.Getenv(initEnv), modeInit)
 		os.Exit(125)
 	}
 }
@@ -211,42 +215,25 @@ func describe(ws syscall.WaitStatus) string {
 // runOne starts argv in the app's environment and waits for it. For the
 // main process it reports "started" once the exec succeeded.
 func (ip *initProc) runOne(a *appConfig, argv []string, main bool) (syscall.WaitStatus, int, error) {
-	cfgR, cfgW, err := os.Pipe()
-	if err != nil {
-		return 0, 0, err
-	}
-	defer cfgW.Close()
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		cfgR.Close()
-		return 0, 0, err
-	}
-	defer errR.Close()
-	attr := &syscall.ProcAttr{
-		Env:   []string{initEnv + "=" + modeApp},
-		Files: []uintptr{uintptr(a.Stdio[0]), uintptr(a.Stdio[1]), uintptr(a.Stdio[2]), cfgR.Fd(), errW.Fd()},
-		Sys:   &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS},
-	}
 	ch := make(chan syscall.WaitStatus, 1)
-	ip.mu.Lock()
-	if ip.killed {
-		ip.mu.Unlock()
-		cfgR.Close()
-		errW.Close()
-		return 0, 0, fmt.Errorf("pod is being killed")
-	}
-	pid, placed, err := forkPlaced(a.Birth, []string{"acikit-app-setup", a.Name}, attr)
-	if err == nil {
-		ip.waiters[pid] = ch
-	}
-	ip.mu.Unlock()
-	cfgR.Close()
-	errW.Close()
+	pid, placed, err := spawn(a, argv, func(fork func() (int, error)) (int, error) {
+		// The waiter is registered before any SIGCHLD can be reaped.
+		ip.mu.Lock()
+		defer ip.mu.Unlock()
+		if ip.killed {
+			return 0, fmt.Errorf("pod is being killed")
+		}
+		pid, err := fork()
+		if err == nil {
+			ip.waiters[pid] = ch
+		}
+		return pid, err
+	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("start app setup: %w", err)
+		return 0, 0, err
 	}
-	// Into the app's cgroup before it runs anything of the app's, unless
-	// it was born there.
+	// Born elsewhere (no cgroup plan, or the thread could not enter it):
+	// moved now, a moment after it started.
 	for _, f := range a.CgroupProcs {
 		if placed {
 			break
@@ -256,16 +243,6 @@ func (ip *initProc) runOne(a *appConfig, argv []string, main bool) (syscall.Wait
 			<-ch
 			return 0, 0, fmt.Errorf("add app to cgroup %s: %w", f, err)
 		}
-	}
-	one := *a
-	one.Argv = argv
-	b, _ := json.Marshal(one)
-	_, _ = cfgW.Write(b)
-	cfgW.Close()
-	msg, _ := io.ReadAll(errR)
-	if len(msg) > 0 {
-		<-ch
-		return 0, 0, fmt.Errorf("%s", msg)
 	}
 	if main {
 		ip.mu.Lock()
@@ -299,37 +276,4 @@ func loopbackUp() error {
 		return fmt.Errorf("bring lo up: %w", err)
 	}
 	return nil
-}
-
-// forkPlaced starts the app setup process, born in the app's cgroups when
-// plan allows (see birth): the forking thread is locked, enters them and
-// goes home. placed false means the caller moves it by pid.
-func forkPlaced(plan *birthPlan, argv []string, attr *syscall.ProcAttr) (pid int, placed bool, err error) {
-	if plan == nil {
-		pid, err = syscall.ForkExec("/proc/self/exe", argv, attr)
-		return pid, false, err
-	}
-	b, err := plan.open()
-	if err != nil {
-		pid, err = syscall.ForkExec("/proc/self/exe", argv, attr)
-		return pid, false, err
-	}
-	defer b.close()
-	runtime.LockOSThread()
-	if err := b.enterThread(); err != nil {
-		if errors.Is(err, errThreadAway) {
-			// Never unlocked: the thread ends with this app's goroutine.
-			return 0, false, err
-		}
-		runtime.UnlockOSThread()
-		pid, err = syscall.ForkExec("/proc/self/exe", argv, attr)
-		return pid, false, err
-	}
-	b.apply(attr.Sys)
-	pid, err = syscall.ForkExec("/proc/self/exe", argv, attr)
-	if lerr := b.leaveThread(); lerr != nil {
-		return pid, err == nil, errors.Join(err, lerr)
-	}
-	runtime.UnlockOSThread()
-	return pid, err == nil, err
 }

@@ -8,18 +8,16 @@ import "syscall"
 // these fds: 3 the pod config (JSON, written once the init process is in its
 // cgroup), 4 the report stream (JSON lines, one per app event), 5 the control
 // pipe ("kill" lines; EOF also kills the pod), 6... the apps' stdio. Init
-// starts each app (and handler) as Self with initEnv=modeApp, stdio on 0-2,
-// fd 3 the app config (written after the child was put in its cgroup) and
-// fd 4 an error pipe that closes on a successful exec.
+// forks each app (and handler) itself, from a thread set up as the app's
+// (see spawn).
 //
 // Self may be a separate program (acrun-init) built apart from its caller,
-// so the modes carry the protocol's version: a change to the fds or the
+// so the mode carries the protocol's version: a change to the fds or the
 // config types bumps it, and a mismatched pair fails with a clear message
 // instead of misreading each other.
 const (
 	initEnv  = "_ACIKIT_SANDBOX"
-	modeInit = "init.2"
-	modeApp  = "app.2"
+	modeInit = "init.3"
 )
 
 // podConfig is what the parent sends to the pod's init.
@@ -29,7 +27,7 @@ type podConfig struct {
 	Apps       []appConfig `json:"apps"`
 }
 
-// appConfig is one app as its setup process needs it, identity resolved.
+// appConfig is one app as init needs it to start it, identity resolved.
 type appConfig struct {
 	Name           string   `json:"name"`
 	Root           string   `json:"root"`
