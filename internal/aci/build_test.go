@@ -304,6 +304,9 @@ func TestBuildRefusesBadLayouts(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, errkind.Invalid) {
 				t.Errorf("Build(%s) = %v, want an Invalid error containing %q", tt.name, err, tt.want)
 			}
+			if buf.Len() != 0 {
+				t.Errorf("Build(%s) wrote %d bytes, want none (w may be stdout)", tt.name, buf.Len())
+			}
 		})
 	}
 }
@@ -342,9 +345,10 @@ func TestPatch(t *testing.T) {
 		})
 	}
 	boom := errors.New("boom")
-	_, err := Patch(context.Background(), bytes.NewReader(img), io.Discard, func(*schema.ImageManifest, []byte) ([]byte, error) { return nil, boom }, PatchOptions{})
-	if !errors.Is(err, boom) {
-		t.Errorf("Patch(failing edit) = %v, want boom", err)
+	var out bytes.Buffer
+	_, err := Patch(context.Background(), bytes.NewReader(img), &out, func(*schema.ImageManifest, []byte) ([]byte, error) { return nil, boom }, PatchOptions{})
+	if !errors.Is(err, boom) || out.Len() != 0 {
+		t.Errorf("Patch(failing edit) = %v, wrote %d bytes, want boom and nothing written", err, out.Len())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/acikit/acikit/internal/compress"
 	"github.com/acikit/acikit/internal/digest"
@@ -25,6 +26,7 @@ type WriterOptions struct {
 // compressed (in parallel goroutines). The caller writes the manifest entry
 // like any other; Close fails unless both manifest and rootfs were written.
 type Writer struct {
+	out    *gate
 	zw     io.WriteCloser
 	bw     *bufio.Writer
 	hs     *digest.Hasher
@@ -45,11 +47,12 @@ func NewWriter(w io.Writer, opts WriterOptions) (*Writer, error) {
 	if kind == compress.Unknown {
 		kind = compress.Gzip
 	}
-	zw, err := compress.NewWriter(w, kind, opts.Compress)
+	out := &gate{w: w}
+	zw, err := compress.NewWriter(out, kind, opts.Compress)
 	if err != nil {
 		return nil, err
 	}
-	aw := &Writer{zw: zw, hs: digest.NewHasher()}
+	aw := &Writer{out: out, zw: zw, hs: digest.NewHasher()}
 	aw.bw = bufio.NewWriterSize(io.MultiWriter(aw.hs, zw), writeBuffer)
 	aw.tw = tar.NewWriter(aw.bw)
 	return aw, nil
@@ -101,6 +104,7 @@ func (w *Writer) fail(err error) error {
 func (w *Writer) abort() {
 	if !w.closed {
 		w.closed = true
+		w.out.shut.Store(true) // stop the compressor's goroutines, writing nothing more
 		w.zw.Close()
 		w.hs.Close()
 	}
@@ -133,8 +137,24 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// Abort stops the goroutines after a failure elsewhere; the output is
-// incomplete. Safe after Close.
+// gate passes writes to the destination until shut. Aborting shuts it
+// before closing the compressor, which would otherwise write out what it
+// holds, and end its stream: a build refused at its first entries wrote a
+// valid, empty gzip stream to stdout.
+type gate struct {
+	w    io.Writer
+	shut atomic.Bool
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	if g.shut.Load() {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+// Abort stops the goroutines after a failure elsewhere; what was written
+// so far stays, incomplete, and nothing more is. Safe after Close.
 func (w *Writer) Abort() { w.abort() }
 
 // ID is the image ID, valid after a successful Close.
