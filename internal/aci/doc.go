@@ -27,5 +27,9 @@
 //   - a "./" directory entry (the archive's top, as `tar -C dir -cf x .`
 //     writes it) is allowed and ignored by the rules;
 //   - entry types are regular files, directories, symlinks, hard links,
-//     character and block devices and FIFOs; PAX global headers are skipped.
+//     character and block devices and FIFOs; PAX global headers are skipped;
+//   - the tar ends with its end-of-archive marker (two zero blocks; archive/tar
+//     alone takes a stream cut at an entry boundary for a whole archive), and
+//     the compressed stream is read to its end, trailer included, even when
+//     the image ID is not wanted.
 package aci
