@@ -25,6 +25,7 @@ func catManifestCommand() *ucli.Command {
 that it is a valid image manifest (an invalid one is reported, not printed).`,
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "pretty-print", Usage: "indent the JSON (4 spaces)"},
+			maxSizeFlag(),
 		},
 		Action: catManifest,
 	}
@@ -39,7 +40,7 @@ func catManifest(c *ucli.Context) error {
 		return err
 	}
 	defer in.Close()
-	m, raw, err := aci.ReadManifest(c.Context, in)
+	m, raw, err := aci.ReadManifestOptions(c.Context, in, aci.Options{MaxSize: c.Int64("max-size")})
 	if err != nil {
 		return fmt.Errorf("cat-manifest %s: %w", c.Args().First(), err)
 	}
@@ -71,6 +72,7 @@ func imageIDCommand() *ucli.Command {
 		Description: `Prints the image ID ("sha512-" and the SHA-512 of the uncompressed tar, as
 "zcat ACI | sha512sum" computes it) of each ACI ("-" for stdin), one per line. The image is not
 validated; use validate for that.`,
+		Flags:  []ucli.Flag{maxSizeFlag()},
 		Action: imageID,
 	}
 }
@@ -101,7 +103,12 @@ func imageIDOf(c *ucli.Context, path string) (string, error) {
 		return "", err
 	}
 	defer in.Close()
-	return aci.ImageID(c.Context, in)
+	return aci.ImageIDOptions(c.Context, in, aci.Options{MaxSize: c.Int64("max-size")})
+}
+
+// maxSizeFlag bounds how much of an image is read, against decompression bombs.
+func maxSizeFlag() ucli.Flag {
+	return &ucli.Int64Flag{Name: "max-size", Usage: "stop reading an image past this many uncompressed `bytes` (0: no cap)"}
 }
 
 func patchManifestCommand() *ucli.Command {

@@ -38,7 +38,7 @@ failure; each failure is one line on stderr, and the exit status is non-zero if 
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "type", Usage: "treat every PATH as `appimage`, layout or manifest"},
 			&ucli.BoolFlag{Name: "json", Usage: "print a JSON report on stdout: one object per PATH"},
-			&ucli.Int64Flag{Name: "max-size", Usage: "stop reading an image past this many uncompressed `bytes` (0: no cap)"},
+			maxSizeFlag(),
 		},
 		Action: validate,
 	}
