@@ -197,7 +197,8 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 	for _, p := range preps {
 		status.Apps = append(status.Apps, pod.AppStatus{Name: p.name, ImageName: string(p.tree.Manifest.Name), ImageID: p.id})
 	}
-	if !host {
+	if len(nets) > 0 {
+		// --net=none needs no file: see sandbox.NewNetNS.
 		status.NetNS = filepath.Join(netnsDir, uuid)
 	}
 	netOpts := netcni.Options{ConfDir: po.netConfDir, PluginDirs: cniPath(po.cniPath), StateDir: netStateDir(pods), Log: lg}
@@ -211,7 +212,7 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		return err
 	}
 	phase("pod directory ready")
-	code, err := r.start(ctx, lg, phase, c, po, pd, status, preps, pmBytes, nets, ports, netOpts)
+	code, err := r.start(ctx, lg, phase, c, po, pd, status, preps, pmBytes, host, nets, ports, netOpts)
 	phase("pod ended")
 	if err != nil && code >= 0 {
 		// The apps could not start: the pod is kept for status, the
@@ -244,41 +245,22 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 // start sets up the pod's mounts, network and metadata service, runs it and
 // returns the exit code (-1 when it never ran).
 func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), c *ucli.Context, po *podOpts, pd *pod.Pod,
-	status *pod.Status, preps []*prepared, pmBytes []byte, nets []string, ports []netcni.PortMapping, netOpts netcni.Options) (int, error) {
-	// Volumes and app roots.
-	for _, p := range preps {
-		rf, err := render.NewRootfs(p.tree, pd.Path("apps", p.name), render.RootfsOptions{NoOverlay: po.noOverlay})
-		if err != nil {
-			return -1, err
-		}
-		p.rootfs = rf
-		for i := range p.mounts {
-			if src, ok := strings.CutPrefix(p.mounts[i].Source, emptyPrefix); ok {
-				p.mounts[i].Source = pd.Path("volumes", src)
-			}
-		}
+	status *pod.Status, preps []*prepared, pmBytes []byte, host bool, nets []string, ports []netcni.PortMapping, netOpts netcni.Options) (int, error) {
+	// The app roots and the network do not depend on each other: the
+	// roots are made while the network is (a failure of either is undone
+	// by the pod's cleanup, which waits for both).
+	roots := make(chan error, 1)
+	go func() { roots <- makeRoots(pd, po, preps) }()
+	nsPath, ln, closeNS, err := r.network(ctx, pd, status, host, nets, ports, netOpts)
+	if rerr := <-roots; err == nil {
+		err = rerr
 	}
-	if err := makeEmptyVolumes(pd, po.vols); err != nil {
+	defer closeNS()
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
 		return -1, err
-	}
-	phase("app roots ready")
-
-	// Network namespace (always, so the metadata service can listen in it).
-	nsPath := sandbox.NetHost
-	if status.NetNS != "" {
-		nsPath = status.NetNS
-		if err := netcni.CreateNetNS(nsPath); err != nil {
-			return -1, err
-		}
-	}
-	if len(nets) > 0 {
-		atts, err := netcni.Setup(ctx, pd.UUID, nsPath, nets, ports, netOpts)
-		if err != nil {
-			return -1, err
-		}
-		for _, a := range atts {
-			status.Networks = append(status.Networks, pod.Network{Name: a.Network, IfName: a.IfName, Addresses: a.Addrs, Gateway: a.Gateway})
-		}
 	}
 
 	// Metadata service: inside the pod's netns; with --net=host on the
@@ -293,22 +275,14 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 	}
 	srv, err := metadata.NewServer(metadata.Pod{UUID: pd.UUID, Manifest: pmBytes, Apps: mapps})
 	if err != nil {
-		return -1, err
-	}
-	var ln net.Listener
-	if nsPath == sandbox.NetHost {
-		ln, err = net.Listen("tcp4", "127.0.0.1:0")
-	} else {
-		ln, err = metadata.ListenInNetNS(nsPath)
-	}
-	if err != nil {
+		ln.Close()
 		return -1, err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	defer hs.Close()
 	mdsURL := srv.URL(ln.Addr().String())
-	phase("network and metadata service ready")
+	phase("app roots, network and metadata service ready")
 
 	spec, flush, err := podSpec(lg, po, pd, preps, mdsURL, nsPath, cli.Stdout(c), cli.Stderr(c))
 	if err != nil {
@@ -338,13 +312,76 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 		case <-done:
 		}
 	}()
-	results, werr := sp.Wait()
+	results := sp.WaitApps()
+	// The app roots go while the pod's init ends (each waits on the
+	// kernel: the overlay's sync, the namespaces' teardown).
+	unmounted := make(chan error, 1)
+	go func() { unmounted <- pd.Unmount() }()
+	_, werr := sp.Wait()
 	close(done)
 	flush()
+	if err := <-unmounted; err != nil {
+		lg.Warnf("pod %s: %v (the cleanup retries)", pd.UUID, err)
+	}
 	if werr != nil {
 		lg.Warnf("pod %s: %v", pd.UUID, werr)
 	}
 	return appsExit(lg, status, results), nil
+}
+
+// makeRoots makes each app's root file system and the empty volumes.
+func makeRoots(pd *pod.Pod, po *podOpts, preps []*prepared) error {
+	for _, p := range preps {
+		rf, err := render.NewRootfs(p.tree, pd.Path("apps", p.name), render.RootfsOptions{NoOverlay: po.noOverlay})
+		if err != nil {
+			return err
+		}
+		p.rootfs = rf
+		for i := range p.mounts {
+			if src, ok := strings.CutPrefix(p.mounts[i].Source, emptyPrefix); ok {
+				p.mounts[i].Source = pd.Path("volumes", src)
+			}
+		}
+	}
+	return makeEmptyVolumes(pd, po.vols)
+}
+
+// network makes the pod's network namespace (every pod has one, also with
+// --net=none, so the metadata service can listen in it; --net=host keeps
+// the host's) with its CNI networks, and the metadata service's listener
+// in it. nsPath is for PodSpec.NetNS; closeNS releases what only the
+// caller holds.
+func (r *runner) network(ctx context.Context, pd *pod.Pod, status *pod.Status, host bool, nets []string,
+	ports []netcni.PortMapping, netOpts netcni.Options) (nsPath string, ln net.Listener, closeNS func(), err error) {
+	closeNS = func() {}
+	switch {
+	case host:
+		ln, err = net.Listen("tcp4", "127.0.0.1:0")
+		return sandbox.NetHost, ln, closeNS, err
+	case len(nets) == 0:
+		// --net=none: a namespace held by an open file, nothing to undo.
+		ns, err := sandbox.NewNetNS(func() (err error) {
+			ln, err = net.Listen("tcp4", "127.0.0.1:0")
+			return err
+		})
+		if err != nil {
+			return "", nil, closeNS, err
+		}
+		return fmt.Sprintf("/proc/self/fd/%d", ns.Fd()), ln, func() { ns.Close() }, nil
+	}
+	nsPath = status.NetNS
+	if err := netcni.CreateNetNS(nsPath); err != nil {
+		return "", nil, closeNS, err
+	}
+	atts, err := netcni.Setup(ctx, pd.UUID, nsPath, nets, ports, netOpts)
+	if err != nil {
+		return "", nil, closeNS, err
+	}
+	for _, a := range atts {
+		status.Networks = append(status.Networks, pod.Network{Name: a.Network, IfName: a.IfName, Addresses: a.Addrs, Gateway: a.Gateway})
+	}
+	ln, err = metadata.ListenInNetNS(nsPath)
+	return nsPath, ln, closeNS, err
 }
 
 // appsExit records the apps' ends and picks acrun's exit code: the app's

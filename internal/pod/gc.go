@@ -25,16 +25,28 @@ import (
 // leases and veths), its network namespace and its cgroups. It keeps going
 // after a failure and returns the errors joined. Safe to repeat.
 func (p *Pod) Cleanup(ctx context.Context, lg *log.Logger) error {
+	// Unmounting an overlay waits for its upper layer to be synced: done
+	// while the rest is.
+	unmounted := make(chan error, 1)
+	go func() { unmounted <- unmountBelow(p.Dir) }()
+	errs := p.release(ctx, lg)
+	return errors.Join(append(errs, <-unmounted)...)
+}
+
+// Unmount detaches the mounts below the pod directory (app roots,
+// volumes), the part of Cleanup a caller may start early, as soon as the
+// apps have ended.
+func (p *Pod) Unmount() error { return unmountBelow(p.Dir) }
+
+// release is Cleanup but the mounts.
+func (p *Pod) release(ctx context.Context, lg *log.Logger) []error {
 	var errs []error
-	if err := unmountBelow(p.Dir); err != nil {
-		errs = append(errs, err)
-	}
 	st, err := p.Status()
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return errors.Join(errs...)
+			return nil
 		}
-		return errors.Join(append(errs, err)...)
+		return []error{err}
 	}
 	if st.NetStateDir != "" {
 		lg.Debugf("pod %s: network teardown", p.UUID)
@@ -53,7 +65,7 @@ func (p *Pod) Cleanup(ctx context.Context, lg *log.Logger) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // unmountBelow detaches every mount point below dir, deepest first.

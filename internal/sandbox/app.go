@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,19 +23,11 @@ import (
 // cgroups and no_new_privs. This costs no exec of a setup program. fork
 // wraps the fork itself (init registers the child under its lock).
 func spawn(a *appConfig, argv []string, fork func(func() (int, error)) (int, error)) (pid int, placed bool, err error) {
-	type result struct {
-		pid    int
-		placed bool
-		err    error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		pid, placed, err := setupAndFork(a, argv, fork)
-		ch <- result{pid, placed, err}
-	}()
-	r := <-ch
-	return r.pid, r.placed, r.err
+	onThread(func() bool {
+		pid, placed, err = setupAndFork(a, argv, fork)
+		return false
+	})
+	return pid, placed, err
 }
 
 func setupAndFork(a *appConfig, argv []string, fork func(func() (int, error)) (int, error)) (int, bool, error) {

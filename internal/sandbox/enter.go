@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 
 	"golang.org/x/sys/unix"
 
@@ -36,23 +35,18 @@ func Enter(ctx context.Context, pid int, e EnterSpec) (int, error) {
 	if len(e.Exec) == 0 {
 		return -1, errkind.Usagef("enter: no command")
 	}
-	type result struct {
-		cmd *exec.Cmd
-		err error
-	}
-	ch := make(chan result, 1)
 	// The namespaces are switched on a thread of its own that is never
-	// handed back to the scheduler: it ends with this goroutine.
-	go func() {
-		runtime.LockOSThread()
-		cmd, err := startEntered(ctx, pid, e)
-		ch <- result{cmd, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		return -1, r.err
+	// handed back to the scheduler: it ends with its goroutine.
+	var cmd *exec.Cmd
+	var err error
+	onThread(func() bool {
+		cmd, err = startEntered(ctx, pid, e)
+		return false
+	})
+	if err != nil {
+		return -1, err
 	}
-	err := r.cmd.Wait()
+	err = cmd.Wait()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(unix.WaitStatus); ok && ws.Signaled() {

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +42,8 @@ type Pod struct {
 	status   map[string]*AppStatus
 	reported map[string]bool // "started" or "exited" seen
 	allUp    chan struct{}
+	ended    map[string]bool // "exited" seen
+	appsDone chan struct{}
 	done     chan struct{}
 	waitErr  error
 	killOnce sync.Once
@@ -77,6 +78,8 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 		status:   map[string]*AppStatus{},
 		reported: map[string]bool{},
 		allUp:    make(chan struct{}),
+		ended:    map[string]bool{},
+		appsDone: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	cfg := podConfig{Hostname: spec.Hostname, LoopbackUp: spec.NetNS == ""}
@@ -404,21 +407,11 @@ func isNilIface(s any) bool {
 // cannot be switched back is never handed back to the scheduler: it ends
 // with its goroutine.
 func startPlaced(cmd *exec.Cmd, netns string, cg *cgroup.Cgroup) (placed bool, err error) {
-	type result struct {
-		placed bool
-		err    error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		placed, clean, err := startOnThread(cmd, netns, cg)
-		if clean {
-			runtime.UnlockOSThread()
-		}
-		ch <- result{placed, err}
-	}()
-	r := <-ch
-	return r.placed, r.err
+	onThread(func() (clean bool) {
+		placed, clean, err = startOnThread(cmd, netns, cg)
+		return clean
+	})
+	return placed, err
 }
 
 func startOnThread(cmd *exec.Cmd, netns string, cg *cgroup.Cgroup) (placed, clean bool, err error) {
@@ -523,6 +516,9 @@ func (p *Pod) readReports(r *os.File) {
 		}
 	}
 	p.markAllUp()
+	p.mu.Lock()
+	p.markAppsDoneLocked()
+	p.mu.Unlock()
 	close(p.done)
 }
 
@@ -559,8 +555,22 @@ func (p *Pod) handle(rep report) {
 		p.log.Debugf("app %s exited: code %d signal %v oom %v %s", rep.App, s.ExitCode, s.Signal, s.OOMKilled, s.Err)
 	}
 	p.reported[rep.App] = true
+	if rep.Event == "exited" {
+		p.ended[rep.App] = true
+		if len(p.ended) == len(p.names) {
+			p.markAppsDoneLocked()
+		}
+	}
 	if len(p.reported) == len(p.names) {
 		p.markAllUpLocked()
+	}
+}
+
+func (p *Pod) markAppsDoneLocked() {
+	select {
+	case <-p.appsDone:
+	default:
+		close(p.appsDone)
 	}
 }
 
@@ -686,6 +696,26 @@ func (p *Pod) kill() {
 	})
 }
 
+// WaitApps waits until every app (with its post-stop handler) has ended
+// and returns their statuses in spec order, final, while the pod's init
+// may still be going away. Wait is still to be called: it waits for init
+// and removes the cgroups. The time between lets a caller start its own
+// teardown (unmounting the app roots) sooner.
+func (p *Pod) WaitApps() []AppStatus {
+	<-p.appsDone
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.statusesLocked()
+}
+
+func (p *Pod) statusesLocked() []AppStatus {
+	out := make([]AppStatus, 0, len(p.names))
+	for _, n := range p.names {
+		out = append(out, *p.status[n])
+	}
+	return out
+}
+
 // Wait waits for the pod to end and returns each app's status in spec
 // order. The error is about the pod machinery (init died, cgroups could not
 // be removed), never about an app's own exit code.
@@ -693,9 +723,5 @@ func (p *Pod) Wait() ([]AppStatus, error) {
 	<-p.done
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]AppStatus, 0, len(p.names))
-	for _, n := range p.names {
-		out = append(out, *p.status[n])
-	}
-	return out, p.waitErr
+	return p.statusesLocked(), p.waitErr
 }

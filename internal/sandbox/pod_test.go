@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -200,11 +201,14 @@ func TestStop(t *testing.T) {
 func TestHandlersAndMultipleApps(t *testing.T) {
 	root1, root2 := busyboxRoot(t), busyboxRoot(t)
 	vol := t.TempDir()
-	a := sh("a", root1, "test -e /v/pre && echo main >> /v/log; for n in pid net mnt; do readlink /proc/self/ns/$n; done > /v/ns-a; exit 5")
+	// Each app waits for the other's namespaces to be read, so both are
+	// alive then: a namespace's number is reused once it is gone.
+	const waitFor = "; i=0; while [ ! -e /v/ns-%s ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i+1)); done"
+	a := sh("a", root1, "test -e /v/pre && echo main >> /v/log; for n in pid net mnt; do readlink /proc/self/ns/$n; done > /v/ns-a"+fmt.Sprintf(waitFor, "b")+"; exit 5")
 	a.PreStart = []string{"/bin/sh", "-c", "echo pre >> /v/log; touch /v/pre"}
 	a.PostStop = []string{"/bin/sh", "-c", "echo post >> /v/log"}
 	a.Mounts = []Mount{{Source: vol, Target: "/v"}}
-	b := sh("b", root2, "for n in pid net mnt; do readlink /proc/self/ns/$n; done > /v/ns-b")
+	b := sh("b", root2, "for n in pid net mnt; do readlink /proc/self/ns/$n; done > /v/ns-b"+fmt.Sprintf(waitFor, "a"))
 	b.Mounts = a.Mounts
 	var out bytes.Buffer
 	a.Stdout, b.Stdout = &out, &out
@@ -352,4 +356,70 @@ func TestTerminal(t *testing.T) {
 		t.Fatalf("Wait = %+v, %v", st, err)
 	}
 	want("tty console ctty")(t, strings.ReplaceAll(<-out, "\r", ""))
+}
+
+// TestNewNetNS: a namespace held by a file, with lo up, a socket made
+// inside it, joined by a pod through /proc/self/fd/N.
+func TestNewNetNS(t *testing.T) {
+	root := busyboxRoot(t)
+	var inside string
+	ns, err := NewNetNS(func() error {
+		var err error
+		inside, err = os.Readlink("/proc/thread-self/ns/net")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	own, _ := os.Readlink("/proc/thread-self/ns/net")
+	held, _ := os.Readlink("/proc/self/fd/" + itoa(int(ns.Fd())))
+	if inside == "" || inside == own || held != inside {
+		t.Fatalf("NewNetNS: inside %q, held %q, caller %q; want a new namespace, held", inside, held, own)
+	}
+	st, out := runPod(t, &PodSpec{NetNS: "/proc/self/fd/" + itoa(int(ns.Fd())),
+		Apps: []AppSpec{sh("a", root, "readlink /proc/self/ns/net; cat /sys/class/net/lo/flags")}})
+	if st.ExitCode != 0 {
+		t.Fatalf("status %+v", st)
+	}
+	want(inside+" 0x9")(t, out)
+	if _, err := NewNetNS(func() error { return errors.New("boom") }); err == nil || err.Error() != "boom" {
+		t.Errorf("NewNetNS with a failing inside = %v, want boom", err)
+	}
+	if now, _ := os.Readlink("/proc/thread-self/ns/net"); now != own {
+		t.Errorf("caller's namespace changed to %s", now)
+	}
+}
+
+// TestThreadsStayHome: joining a pod (Enter), starting one in a given
+// namespace (NetNS) or a new one (NewNetNS) leaves no thread of the caller
+// in the pod's namespaces, the main thread included.
+func TestThreadsStayHome(t *testing.T) {
+	root := busyboxRoot(t)
+	pod := startPod(t, &PodSpec{Apps: []AppSpec{sh("a", root, "sleep 30")}})
+	defer func() { pod.Stop(time.Second); pod.Wait() }()
+	pid, err := pod.AppPid("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 8 {
+		if code, err := Enter(context.Background(), pid, EnterSpec{Exec: []string{"/bin/true"}}); err != nil || code != 0 {
+			t.Fatalf("Enter = %d, %v", code, err)
+		}
+		ns, err := NewNetNS(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runPod(t, &PodSpec{NetNS: "/proc/self/fd/" + itoa(int(ns.Fd())), Apps: []AppSpec{sh("b", root, "true")}})
+		ns.Close()
+	}
+	for _, kind := range []string{"net", "mnt", "pid"} {
+		home, _ := os.Readlink("/proc/" + itoa(os.Getppid()) + "/ns/" + kind)
+		tasks, _ := filepath.Glob("/proc/self/task/*/ns/" + kind)
+		for _, f := range tasks {
+			if got, _ := os.Readlink(f); got != home {
+				t.Errorf("%s = %s, want the caller's %s", f, got, home)
+			}
+		}
+	}
 }

@@ -119,7 +119,8 @@ func TestIsolation(t *testing.T) {
 	noRaw, _ := ComputeCaps(nil, []string{"NET_RAW"})
 	chownOnly, _ := ComputeCaps([]string{"CAP_CHOWN"}, nil)
 	adj := 500
-	// init takes the app's oom_score_adj only for the fork.
+	// init takes the app's oom_score_adj only for the fork (and a moment
+	// after it, until the fork call returns).
 	ownAdj, _ := os.ReadFile("/proc/self/oom_score_adj")
 	hostNet, _ := os.Readlink("/proc/self/ns/net")
 
@@ -201,7 +202,7 @@ func TestIsolation(t *testing.T) {
 			script: "touch /z 2>/dev/null && echo rootwritable || echo ro; touch /dev/shm/z && echo shm",
 			check:  want("ro shm")},
 		{name: "working dir and oom_score_adj", app: func(a *AppSpec) { a.WorkingDir = "/tmp"; a.OOMScoreAdj = &adj },
-			script: "echo $PWD; cat /proc/self/oom_score_adj /proc/1/oom_score_adj", check: want("/tmp 500 " + strings.TrimSpace(string(ownAdj)))},
+			script: "echo $PWD; cat /proc/self/oom_score_adj; sleep 0.2; cat /proc/1/oom_score_adj", check: want("/tmp 500 " + strings.TrimSpace(string(ownAdj)))},
 		{name: "orphans are reaped", script: "sh -c 'sleep 0.05 &'; sleep 0.5; cat /proc/[0-9]*/stat | grep -c ' Z '; true",
 			check: want("0")},
 	}
