@@ -334,6 +334,11 @@ func (p *Pod) makeCgroups(spec *PodSpec, apps []appConfig) (*cgroup.Cgroup, erro
 		}
 	}
 	for i, a := range spec.Apps {
+		if a.Memory == 0 && a.CPUMillis == 0 && a.CPUShares == 0 {
+			// Nothing to limit: the app stays in init's cgroup, where
+			// init's threads fork it anyway.
+			continue
+		}
 		sub, err := cg.Sub("app-" + a.Name)
 		if err != nil {
 			return nil, err
@@ -635,7 +640,7 @@ func hostPid(initPid, podPid int) int {
 
 // CgroupDirs returns the pod's cgroup directories (for a pod directory, so
 // a later gc can cgroup.Load(dirs).Remove() after a crash), or with an app
-// name that app's.
+// name that app's (none for an app without limits: it is in init's).
 func (p *Pod) CgroupDirs(app string) []string {
 	if app == "" {
 		if p.cg == nil {

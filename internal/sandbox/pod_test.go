@@ -423,3 +423,29 @@ func TestThreadsStayHome(t *testing.T) {
 		}
 	}
 }
+
+// TestNoLimitsNoAppCgroup: an app without limits gets no cgroup of its own
+// and runs in init's, inside the pod's.
+func TestNoLimitsNoAppCgroup(t *testing.T) {
+	root := busyboxRoot(t)
+	pod := startPod(t, &PodSpec{Apps: []AppSpec{sh("a", root, "sleep 30")}})
+	defer func() { pod.Stop(time.Second); pod.Wait() }()
+	if d := pod.CgroupDirs("a"); d != nil {
+		t.Errorf("CgroupDirs(a) = %v, want none", d)
+	}
+	podDirs := pod.CgroupDirs("")
+	if len(podDirs) == 0 {
+		testutil.Skip(t, "no cgroups here")
+	}
+	pid, err := pod.AppPid("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile("/proc/" + itoa(pid) + "/cgroup")
+	for _, d := range podDirs {
+		rel := d[strings.Index(d, "/acikit/"):]
+		if !strings.Contains(string(b), rel) {
+			t.Errorf("app's cgroups %q: none under %s", b, rel)
+		}
+	}
+}

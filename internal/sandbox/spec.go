@@ -28,8 +28,9 @@ type PodSpec struct {
 	// nil creates nothing.
 	Hosts, ResolvConf []byte
 	// Cgroup names the pod's cgroup (see cgroup.Layout.Create for relative
-	// and absolute names); "" picks "acikit/pod-RANDOM". Each app gets a
-	// child "app-NAME"; on v2 the pod's init goes into a child "init".
+	// and absolute names); "" picks "acikit/pod-RANDOM". Each app with a
+	// limit gets a child "app-NAME" (the others share init's cgroup); on v2
+	// the pod's init goes into a child "init".
 	Cgroup string
 	Apps   []AppSpec
 }
