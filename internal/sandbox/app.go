@@ -31,9 +31,15 @@ func spawn(a *appConfig, argv []string, fork func(func() (int, error)) (int, err
 }
 
 func setupAndFork(a *appConfig, argv []string, fork func(func() (int, error)) (int, error)) (int, bool, error) {
-	// A mount namespace, root and cwd for this thread alone.
+	// A mount namespace, root and cwd for this thread alone: a copy of
+	// the host's (init has none of its own, so it has none to tear down),
+	// made private before anything is mounted in it, so that no mount
+	// reaches the host.
 	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
 		return 0, false, fmt.Errorf("new mount namespace: %w", err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return 0, false, fmt.Errorf("make mounts private: %w", err)
 	}
 	// The cgroups first: their files are out of reach after pivot_root.
 	placed := false

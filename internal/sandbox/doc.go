@@ -10,8 +10,9 @@
 //
 // Design: Start creates the pod's cgroups and re-executes Options.Self (a
 // small helper such as acrun-init, else the running binary) in "init" mode
-// inside new mount, pid, uts, ipc and network namespaces (a given netns
-// path is joined instead; NetHost keeps the host's). That process is pid 1
+// inside new pid, uts, ipc and network namespaces (a given netns path is
+// joined instead; NetHost keeps the host's) but the host's mount namespace,
+// which it never changes. That process is pid 1
 // of the pod: it starts each app (and handler) from a thread of its own
 // that unshares a mount namespace, enters the app's cgroups, builds the
 // file system view and drops the bounding set, then forks the program with

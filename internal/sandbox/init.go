@@ -88,11 +88,6 @@ func runInit() int {
 			return fail(fmt.Errorf("set hostname: %w", err))
 		}
 	}
-	// Apps' mount namespaces copy this one; private means none of their
-	// mounts reach the host.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fail(fmt.Errorf("make mounts private: %w", err))
-	}
 	if cfg.LoopbackUp {
 		if err := loopbackUp(); err != nil {
 			return fail(err)

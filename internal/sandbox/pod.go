@@ -164,7 +164,8 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 	if self == "" {
 		self = "/proc/self/exe"
 	}
-	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	// No mount namespace: each app makes its own (see spawn).
+	flags := uintptr(unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
 	if spec.NetNS == "" {
 		flags |= unix.CLONE_NEWNET
 	}
