@@ -6,7 +6,7 @@ import (
 )
 
 // initHelperName is the small program (acrun/cmd/acrun-init) the sandbox
-// re-executes as a pod's init and each app's setup.
+// executes as a pod's init.
 const initHelperName = "acrun-init"
 
 // initHelper finds acrun-init beside this executable (./bin after make) or

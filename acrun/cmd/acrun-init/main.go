@@ -1,8 +1,9 @@
-// Command acrun-init is the small program acrun re-executes as a pod's init
-// and as each app's setup process (see internal/sandbox). It links only the
-// sandbox, so each re-exec costs a fraction of exec'ing acrun itself; acrun
-// finds it beside its own executable or in ../libexec/acikit and falls back
-// to re-executing itself when it is missing. Run by hand it only says so.
+// Command acrun-init is the small program acrun executes as a pod's init
+// (pid 1 of the pod, which starts the apps; see internal/sandbox). It links
+// only the sandbox, so it starts in a fraction of the time acrun itself
+// takes; acrun finds it beside its own executable or in ../libexec/acikit
+// and falls back to re-executing itself when it is missing. Run by hand it
+// only says so.
 package main
 
 import (
