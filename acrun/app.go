@@ -27,6 +27,8 @@ const exitAppNotStarted = 125
 // decided, or -1 when acrun's own error decides.
 type runner struct {
 	exitCode int
+	// statusWritten is set once the pod's final status is on disk.
+	statusWritten bool
 }
 
 func newApp(r *runner) *ucli.App {

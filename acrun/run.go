@@ -233,8 +233,13 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		}
 		return err
 	}
-	status.Exited = time.Now().UTC()
-	if err := errors.Join(pd.WriteStatus(status), pd.SetState(pod.Exited)); err != nil {
+	if !r.statusWritten {
+		status.Exited = time.Now().UTC()
+		if err := pd.WriteStatus(status); err != nil {
+			lg.Warnf("pod %s: %v", uuid, err)
+		}
+	}
+	if err := pd.SetState(pod.Exited); err != nil {
 		lg.Warnf("pod %s: %v", uuid, err)
 	}
 	r.exitCode = code
@@ -313,15 +318,25 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 		}
 	}()
 	results := sp.WaitApps()
-	// The app roots go while the pod's init ends (each waits on the
-	// kernel: the overlay's sync, the namespaces' teardown).
-	unmounted := make(chan error, 1)
+	// The statuses are final: the pod's record is written and the app
+	// roots go while the pod's init ends (each waits on the kernel: the
+	// overlay's sync, the namespaces' teardown). The messages about the
+	// apps' ends come after their output, below.
+	appsExit(log.Discard, status, results)
+	status.Exited = time.Now().UTC()
+	unmounted, written := make(chan error, 1), make(chan error, 1)
 	go func() { unmounted <- pd.Unmount() }()
+	go func() { written <- pd.WriteStatus(status) }()
 	_, werr := sp.Wait()
 	close(done)
 	flush()
 	if err := <-unmounted; err != nil {
 		lg.Warnf("pod %s: %v (the cleanup retries)", pd.UUID, err)
+	}
+	if err := <-written; err != nil {
+		lg.Warnf("pod %s: %v", pd.UUID, err)
+	} else {
+		r.statusWritten = true
 	}
 	if werr != nil {
 		lg.Warnf("pod %s: %v", pd.UUID, werr)

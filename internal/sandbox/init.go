@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,16 +16,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// In the pod's init, the main goroutine keeps the main thread (a lock
-// taken in an init function lasts into main): the threads that start apps
-// end with their goroutines, and the main thread cannot end, only idle on
-// with an app's mounts, cgroups and capabilities.
-func init() {
-	if os.Getenv(initEnv) == modeInit {
-		runtime.LockOSThread()
-	}
-}
 
 // Init must be the first call in main (and in TestMain) of every program
 // that starts pods. In a normal run it returns at once; in the process
