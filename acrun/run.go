@@ -302,12 +302,20 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 	status.Started = time.Now().UTC()
 	status.Pid = sp.Pid()
 	status.Cgroups = sp.CgroupDirs("")
-	for i, p := range preps {
-		status.Apps[i].Pid, _ = sp.AppPid(p.name)
-	}
-	if err := pd.WriteStatus(status); err != nil {
-		lg.Warnf("pod %s: %v", pd.UUID, err)
-	}
+	// The running record (the apps' pids, for enter and status) is
+	// written while the apps run, from a copy.
+	running := *status
+	running.Apps = slices.Clone(status.Apps)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		for i, p := range preps {
+			running.Apps[i].Pid, _ = sp.AppPid(p.name)
+		}
+		if err := pd.WriteStatus(&running); err != nil {
+			lg.Warnf("pod %s: %v", pd.UUID, err)
+		}
+	}()
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -326,7 +334,13 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 	status.Exited = time.Now().UTC()
 	unmounted, written := make(chan error, 1), make(chan error, 1)
 	go func() { unmounted <- pd.Unmount() }()
-	go func() { written <- pd.WriteStatus(status) }()
+	go func() {
+		<-recorded
+		for i := range status.Apps {
+			status.Apps[i].Pid = running.Apps[i].Pid
+		}
+		written <- pd.WriteStatus(status)
+	}()
 	_, werr := sp.Wait()
 	close(done)
 	flush()
