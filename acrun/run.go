@@ -251,51 +251,63 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 // returns the exit code (-1 when it never ran).
 func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), c *ucli.Context, po *podOpts, pd *pod.Pod,
 	status *pod.Status, preps []*prepared, pmBytes []byte, host bool, nets []string, ports []netcni.PortMapping, netOpts netcni.Options) (int, error) {
-	// The app roots and the network do not depend on each other: the
-	// roots are made while the network is (a failure of either is undone
-	// by the pod's cleanup, which waits for both).
+	// The pod's init starts up while the app roots, the network and the
+	// metadata service are made (sandbox.Options.Prepare); the roots and
+	// the network do not depend on each other either. A failure of any is
+	// undone by the pod's cleanup, which waits for all.
 	roots := make(chan error, 1)
 	go func() { roots <- makeRoots(pd, po, preps) }()
-	nsPath, ln, closeNS, err := r.network(ctx, pd, status, host, nets, ports, netOpts)
-	if rerr := <-roots; err == nil {
-		err = rerr
-	}
-	defer closeNS()
+	rootsDone := false
+	spec, flush, err := podSpec(lg, po, pd, preps, "", "", cli.Stdout(c), cli.Stderr(c))
 	if err != nil {
-		if ln != nil {
-			ln.Close()
+		<-roots
+		return -1, err
+	}
+	var prepErr error
+	var hs *http.Server
+	closeNS := func() {}
+	defer func() {
+		closeNS()
+		if hs != nil {
+			hs.Close()
 		}
-		return -1, err
-	}
-
-	// Metadata service: inside the pod's netns; with --net=host on the
-	// host's loopback, where the path token is what keeps others out.
-	mapps := map[string]metadata.App{}
-	for _, p := range preps {
-		var ann []byte
-		if len(p.tree.Manifest.Annotations) > 0 {
-			ann, _ = json.Marshal(p.tree.Manifest.Annotations)
+	}()
+	prepare := func() error {
+		var nsPath string
+		var ln net.Listener
+		nsPath, ln, closeNS, prepErr = r.network(ctx, pd, status, host, nets, ports, netOpts)
+		rerr := <-roots
+		rootsDone = true
+		if prepErr == nil {
+			prepErr = rerr
 		}
-		mapps[p.name] = metadata.App{ImageManifest: p.tree.Raw, ImageID: p.id, Annotations: ann}
+		if prepErr == nil {
+			hs, prepErr = metadataServer(pd, preps, pmBytes, ln)
+		}
+		if prepErr != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			return prepErr
+		}
+		mdsURL := hs.Handler.(*metadata.Server).URL(ln.Addr().String())
+		spec.NetNS = nsPath
+		for i, p := range preps {
+			spec.Apps[i].Root = p.rootfs.Path
+			spec.Apps[i].Env = appEnv(po, p, mdsURL)
+		}
+		phase("app roots, network and metadata service ready")
+		return nil
 	}
-	srv, err := metadata.NewServer(metadata.Pod{UUID: pd.UUID, Manifest: pmBytes, Apps: mapps})
-	if err != nil {
-		ln.Close()
-		return -1, err
+	sp, err := sandbox.Start(context.WithoutCancel(ctx), spec, &sandbox.Options{Log: lg, Self: initHelper(), Prepare: prepare})
+	if !rootsDone {
+		<-roots
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	defer hs.Close()
-	mdsURL := srv.URL(ln.Addr().String())
-	phase("app roots, network and metadata service ready")
-
-	spec, flush, err := podSpec(lg, po, pd, preps, mdsURL, nsPath, cli.Stdout(c), cli.Stderr(c))
-	if err != nil {
-		return -1, err
-	}
-	sp, err := sandbox.Start(context.WithoutCancel(ctx), spec, &sandbox.Options{Log: lg, Self: initHelper()})
 	if err != nil {
 		flush()
+		if prepErr != nil {
+			return -1, prepErr
+		}
 		return exitAppNotStarted, err
 	}
 	phase("apps started")
@@ -356,6 +368,25 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 		lg.Warnf("pod %s: %v", pd.UUID, werr)
 	}
 	return appsExit(lg, status, results), nil
+}
+
+// metadataServer serves the metadata service for the pod's apps on ln.
+func metadataServer(pd *pod.Pod, preps []*prepared, pmBytes []byte, ln net.Listener) (*http.Server, error) {
+	mapps := map[string]metadata.App{}
+	for _, p := range preps {
+		var ann []byte
+		if len(p.tree.Manifest.Annotations) > 0 {
+			ann, _ = json.Marshal(p.tree.Manifest.Annotations)
+		}
+		mapps[p.name] = metadata.App{ImageManifest: p.tree.Raw, ImageID: p.id, Annotations: ann}
+	}
+	srv, err := metadata.NewServer(metadata.Pod{UUID: pd.UUID, Manifest: pmBytes, Apps: mapps})
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return hs, nil
 }
 
 // makeRoots makes each app's root file system and the empty volumes.

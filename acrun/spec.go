@@ -243,7 +243,7 @@ func podSpec(lg *log.Logger, po *podOpts, pd *pod.Pod, preps []*prepared, mdsURL
 	var flushers []*prefixWriter
 	for _, p := range preps {
 		as := sandbox.AppSpec{
-			Name: p.name, Root: p.rootfs.Path, Exec: p.app.Exec, Env: appEnv(po, p, mdsURL),
+			Name: p.name, Exec: p.app.Exec, Env: appEnv(po, p, mdsURL),
 			WorkingDir: p.app.WorkingDirectory, User: p.app.User, Group: p.app.Group,
 			SupplementaryGIDs: p.app.SupplementaryGIDs, Mounts: p.mounts, ReadOnlyRootFS: p.opts.readOnlyRootFS,
 			Stdout: stdout, Stderr: stderr,
@@ -267,6 +267,9 @@ func podSpec(lg *log.Logger, po *podOpts, pd *pod.Pod, preps []*prepared, mdsURL
 			case types.EventPostStop:
 				as.PostStop = h.Exec
 			}
+		}
+		if p.rootfs != nil {
+			as.Root = p.rootfs.Path
 		}
 		if err := applyIsolators(lg, p, &as); err != nil {
 			return nil, nil, err

@@ -16,21 +16,29 @@ import (
 
 // spawn starts argv in app a's environment and returns its pid. The work
 // happens on a thread of its own that is never handed back to the Go
-// scheduler (it ends with its goroutine): the thread unshares a mount
+// scheduler (it ends with its goroutine): the thread joins the pod's
+// network namespace (netns, nil for the host's), unshares a mount
 // namespace, enters the app's cgroups, builds the app's file system view
 // and drops the bounding set, then forks the program with the app's
 // identity, which the child inherits with the thread's namespace, root,
 // cgroups and no_new_privs. This costs no exec of a setup program. fork
 // wraps the fork itself (init registers the child under its lock).
-func spawn(a *appConfig, argv []string, fork func(func() (int, error)) (int, error)) (pid int, placed bool, err error) {
+func spawn(a *appConfig, argv []string, netns *os.File, fork func(func() (int, error)) (int, error)) (pid int, placed bool, err error) {
 	onThread(func() bool {
-		pid, placed, err = setupAndFork(a, argv, fork)
+		pid, placed, err = setupAndFork(a, argv, netns, fork)
 		return false
 	})
 	return pid, placed, err
 }
 
-func setupAndFork(a *appConfig, argv []string, fork func(func() (int, error)) (int, error)) (int, bool, error) {
+func setupAndFork(a *appConfig, argv []string, netns *os.File, fork func(func() (int, error)) (int, error)) (int, bool, error) {
+	// The pod's network namespace first: /sys mounted below shows the
+	// mounter's.
+	if netns != nil {
+		if err := unix.Setns(int(netns.Fd()), unix.CLONE_NEWNET); err != nil {
+			return 0, false, fmt.Errorf("join the pod's network namespace: %w", err)
+		}
+	}
 	// A mount namespace, root and cwd for this thread alone: a copy of
 	// the host's (init has none of its own, so it has none to tear down),
 	// made private before anything is mounted in it, so that no mount

@@ -8,17 +8,18 @@
 // It does not render images, configure networks beyond lo, or know
 // manifests: the caller turns those into a PodSpec.
 //
-// Design: Start creates the pod's cgroups and re-executes Options.Self (a
+// Design: Start creates the pod's cgroups and executes Options.Self (a
 // small helper such as acrun-init, else the running binary) in "init" mode
-// inside new pid, uts, ipc and network namespaces (a given netns path is
-// joined instead; NetHost keeps the host's) but the host's mount namespace,
-// which it never changes. That process is pid 1
-// of the pod: it starts each app (and handler) from a thread of its own
-// that unshares a mount namespace, enters the app's cgroups, builds the
-// file system view and drops the bounding set, then forks the program with
-// the app's identity; the child inherits all of it, and the thread ends
-// (see spawn in app.go: no setup program is executed, and no process is
-// moved between cgroups, which costs a global kernel lock, see birth.go).
+// in new pid, uts and ipc namespaces, in the host's mount namespace (which
+// it never changes) and network namespace; while it starts up, the caller's
+// Options.Prepare may finish the pod (roots, network). That process is pid
+// 1 of the pod: it starts each app (and handler) from a thread of its own
+// that joins the pod's network namespace (new, given or the host's),
+// unshares a mount namespace, enters the app's cgroups, builds the file
+// system view and drops the bounding set, then forks the program with the
+// app's identity; the child inherits all of it, and the thread ends (see
+// spawn in app.go: no setup program is executed, and no process is moved
+// between cgroups, which costs a global kernel lock, see birth.go).
 // Init forwards SIGINT, SIGTERM and friends to the apps' main processes,
 // reaps every zombie, runs pre-start and post-stop handlers in the app's
 // environment, and reports each app's start and exit to the parent as JSON

@@ -42,6 +42,7 @@ type initProc struct {
 	killed  bool
 	repMu   sync.Mutex
 	rep     *json.Encoder
+	netns   *os.File // nil: the host's
 }
 
 func runInit() int {
@@ -77,10 +78,21 @@ func runInit() int {
 			return fail(fmt.Errorf("set hostname: %w", err))
 		}
 	}
-	if cfg.LoopbackUp {
-		if err := loopbackUp(); err != nil {
+	// The apps' network namespace, which each app thread joins.
+	switch cfg.NetNS {
+	case NetHost:
+	case "":
+		f, err := NewNetNS(nil)
+		if err != nil {
 			return fail(err)
 		}
+		ip.netns = f
+	default:
+		f, err := os.Open(cfg.NetNS)
+		if err != nil {
+			return fail(fmt.Errorf("open network namespace: %w", err))
+		}
+		ip.netns = f
 	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGCHLD, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP,
@@ -200,7 +212,7 @@ func describe(ws syscall.WaitStatus) string {
 // main process it reports "started" once the exec succeeded.
 func (ip *initProc) runOne(a *appConfig, argv []string, main bool) (syscall.WaitStatus, int, error) {
 	ch := make(chan syscall.WaitStatus, 1)
-	pid, placed, err := spawn(a, argv, func(fork func() (int, error)) (int, error) {
+	pid, placed, err := spawn(a, argv, ip.netns, func(fork func() (int, error)) (int, error) {
 		// The waiter is registered before any SIGCHLD can be reaped.
 		ip.mu.Lock()
 		defer ip.mu.Unlock()

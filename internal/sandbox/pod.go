@@ -61,15 +61,21 @@ func cgroupLayout() (*cgroup.Layout, error) {
 }
 
 // Start launches the pod: it creates the pod's cgroups, starts the pod's
-// init (Self in init mode) in new mount, pid, uts, ipc and (unless joined or
-// host) network namespaces, and returns once every app's main process has
+// init (Self in init mode) in new pid, uts and ipc namespaces, calls
+// opts.Prepare (while init starts up), hands init the apps, which it starts
+// in the pod's network namespace (new, joined or the host's) and mount
+// namespaces of their own, and returns once every app's main process has
 // exec'd. If an app fails before that, the pod is stopped and the error
 // returned. Cancelling ctx kills the pod.
 func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	if err := validate(spec); err != nil {
+	if opts.Prepare == nil {
+		if err := validate(spec); err != nil {
+			return nil, err
+		}
+	} else if err := validateNames(spec); err != nil {
 		return nil, err
 	}
 	p := &Pod{
@@ -82,13 +88,10 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 		appsDone: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
-	cfg := podConfig{Hostname: spec.Hostname, LoopbackUp: spec.NetNS == ""}
+	// What init needs at its start (stdio, cgroups) is taken from spec
+	// now; the rest once Prepare has returned.
+	cfg := podConfig{Apps: make([]appConfig, len(spec.Apps))}
 	for _, a := range spec.Apps {
-		ac, err := appConfigFor(&a, spec)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Apps = append(cfg.Apps, ac)
 		p.names = append(p.names, a.Name)
 		p.status[a.Name] = &AppStatus{Name: a.Name}
 	}
@@ -164,11 +167,10 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 	if self == "" {
 		self = "/proc/self/exe"
 	}
-	// No mount namespace: each app makes its own (see spawn).
+	// No mount namespace: each app makes its own, and joins the pod's
+	// network namespace too (see spawn), so init starts without waiting
+	// for the network.
 	flags := uintptr(unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
-	if spec.NetNS == "" {
-		flags |= unix.CLONE_NEWNET
-	}
 	cmd := &exec.Cmd{
 		Path:       self,
 		Args:       []string{"acikit-pod-init"},
@@ -182,11 +184,7 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 			Setpgid: true,
 		},
 	}
-	netns := spec.NetNS
-	if netns == NetHost {
-		netns = ""
-	}
-	placed, err := startPlaced(cmd, netns, initCg)
+	placed, err := startPlaced(cmd, initCg)
 	if err != nil {
 		repR.Close()
 		ctrlW.Close()
@@ -198,6 +196,15 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 			p.abort(repR)
 			return nil, err
 		}
+	}
+	netns, err := p.finishConfig(&cfg, spec, opts)
+	if err != nil {
+		p.abort(repR)
+		return nil, err
+	}
+	if netns != nil {
+		// init opens it through /proc once it has the config.
+		defer netns.Close()
 	}
 	b, _ := json.Marshal(cfg)
 	if _, err := cfgW.Write(b); err != nil {
@@ -237,6 +244,41 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 		return nil, errors.New(strings.Join(failed, "; "))
 	}
 	return p, nil
+}
+
+// finishConfig runs opts.Prepare, then completes cfg from spec: the apps
+// (keeping the stdio and cgroup fields set before init started) and the
+// network namespace, which init reaches through this process's open file
+// (returned, to be closed once the apps run).
+func (p *Pod) finishConfig(cfg *podConfig, spec *PodSpec, opts *Options) (*os.File, error) {
+	if opts.Prepare != nil {
+		if err := opts.Prepare(); err != nil {
+			return nil, err
+		}
+		if err := validate(spec); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Hostname = spec.Hostname
+	for i := range spec.Apps {
+		ac, err := appConfigFor(&spec.Apps[i], spec)
+		if err != nil {
+			return nil, err
+		}
+		ac.Stdio, ac.Birth, ac.CgroupProcs = cfg.Apps[i].Stdio, cfg.Apps[i].Birth, cfg.Apps[i].CgroupProcs
+		cfg.Apps[i] = ac
+	}
+	switch spec.NetNS {
+	case "", NetHost:
+		cfg.NetNS = spec.NetNS
+		return nil, nil
+	}
+	f, err := os.Open(spec.NetNS)
+	if err != nil {
+		return nil, errkind.Invalidf("open network namespace: %w", err)
+	}
+	cfg.NetNS = fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), f.Fd())
+	return f, nil
 }
 
 // initStderr is where the pod init's own complaints go; nil (the null
@@ -406,43 +448,21 @@ func isNilIface(s any) bool {
 	return false
 }
 
-// startPlaced starts cmd from a locked thread of its own: switched into
-// the network namespace at netns (when not "") so init inherits it, and
-// into cg's cgroups (see birth) so init is born there. placed reports the
+// startPlaced starts cmd from a locked thread of its own, switched into
+// cg's cgroups (see birth) so init is born there. placed reports the
 // latter; when false the caller moves init the slow way. A thread that
 // cannot be switched back is never handed back to the scheduler: it ends
 // with its goroutine.
-func startPlaced(cmd *exec.Cmd, netns string, cg *cgroup.Cgroup) (placed bool, err error) {
+func startPlaced(cmd *exec.Cmd, cg *cgroup.Cgroup) (placed bool, err error) {
 	onThread(func() (clean bool) {
-		placed, clean, err = startOnThread(cmd, netns, cg)
+		placed, clean, err = startOnThread(cmd, cg)
 		return clean
 	})
 	return placed, err
 }
 
-func startOnThread(cmd *exec.Cmd, netns string, cg *cgroup.Cgroup) (placed, clean bool, err error) {
+func startOnThread(cmd *exec.Cmd, cg *cgroup.Cgroup) (placed, clean bool, err error) {
 	clean = true
-	if netns != "" {
-		target, err := os.Open(netns)
-		if err != nil {
-			return false, true, errkind.Invalidf("open network namespace: %w", err)
-		}
-		defer target.Close()
-		orig, err := os.Open("/proc/thread-self/ns/net")
-		if err != nil {
-			return false, true, err
-		}
-		defer orig.Close()
-		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-			return false, true, fmt.Errorf("join network namespace %s: %w", netns, err)
-		}
-		defer func() {
-			if serr := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); serr != nil {
-				clean = false
-				err = errors.Join(err, fmt.Errorf("return to own network namespace: %w", serr))
-			}
-		}()
-	}
 	if cg != nil {
 		if b := birthFor(cg); b != nil {
 			defer b.close()

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/acikit/acikit/internal/cgroup"
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/log"
 	"github.com/acikit/acikit/internal/testutil"
@@ -448,4 +449,61 @@ func TestNoLimitsNoAppCgroup(t *testing.T) {
 			t.Errorf("app's cgroups %q: none under %s", b, rel)
 		}
 	}
+}
+
+// TestPrepare: Prepare runs once init is up and may fill in the apps; its
+// error stops the pod and leaves nothing behind.
+func TestPrepare(t *testing.T) {
+	root := busyboxRoot(t)
+	t.Run("fills the apps", func(t *testing.T) {
+		spec := &PodSpec{Apps: []AppSpec{{Name: "a"}}}
+		var out bytes.Buffer
+		spec.Apps[0].Stdout = &out
+		initUp := false
+		pod, err := Start(context.Background(), spec, &Options{Prepare: func() error {
+			// init is pid 1 of a new pid namespace and running by now.
+			kids, _ := filepath.Glob("/proc/self/task/*/children")
+			for _, k := range kids {
+				b, _ := os.ReadFile(k)
+				initUp = initUp || len(strings.Fields(string(b))) > 0
+			}
+			spec.Apps[0].Root, spec.Apps[0].Exec = root, []string{"/bin/sh", "-c", "echo filled"}
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := pod.Wait()
+		if err != nil || st[0].ExitCode != 0 || strings.TrimSpace(out.String()) != "filled" {
+			t.Errorf("Wait = %+v, %v, output %q; want exit 0 and the filled-in command's output", st, err, out.String())
+		}
+		if !initUp {
+			t.Errorf("Prepare ran before the pod's init was started")
+		}
+	})
+	t.Run("error", func(t *testing.T) {
+		spec := &PodSpec{Cgroup: "acikit-test/prepare-" + itoa(os.Getpid()), Apps: []AppSpec{{Name: "a", Memory: 64 << 20}}}
+		boom := errors.New("boom")
+		pod, err := Start(context.Background(), spec, &Options{Prepare: func() error { return boom }})
+		if !errors.Is(err, boom) || pod != nil {
+			t.Fatalf("Start = %v, %v; want boom", pod, err)
+		}
+		l, lerr := cgroupLayout()
+		f, ferr := os.Open("/proc/self/cgroup")
+		if lerr != nil || ferr != nil {
+			return
+		}
+		defer f.Close()
+		own, _ := cgroup.ParseProcCgroup(f)
+		for c, m := range l.V1 {
+			if d := filepath.Join(m, own[c], spec.Cgroup); dirExists(d) {
+				t.Errorf("cgroup %s left", d)
+			}
+		}
+	})
+}
+
+func dirExists(d string) bool {
+	fi, err := os.Stat(d)
+	return err == nil && fi.IsDir()
 }

@@ -115,12 +115,21 @@ type AppStatus struct {
 type Options struct {
 	// Log gets debug lines and the pod init's own stderr.
 	Log *log.Logger
-	// Self is the executable re-run as pod init and app setup; it must call
-	// Init first thing. Default /proc/self/exe.
+	// Self is the executable run as the pod's init; it must call Init
+	// first thing. Default /proc/self/exe.
 	Self string
+	// Prepare, when set, is called once the pod's init has been started
+	// and before the apps are handed to it, so the caller can finish what
+	// the apps need (their roots, the network namespace, the environment)
+	// while init starts up. Until it returns, Start reads only the pod's
+	// Cgroup and the apps' Name, Stdin, Stdout, Stderr, Memory, CPUMillis
+	// and CPUShares; everything else may still be filled in. An error
+	// stops the pod and is returned by Start.
+	Prepare func() error
 }
 
-func validate(spec *PodSpec) error {
+// validateNames checks what Start needs before Prepare: apps, names.
+func validateNames(spec *PodSpec) error {
 	if len(spec.Apps) == 0 {
 		return errkind.Invalidf("pod has no apps")
 	}
@@ -133,6 +142,15 @@ func validate(spec *PodSpec) error {
 			return errkind.Invalidf("duplicate app name %q", a.Name)
 		}
 		seen[a.Name] = true
+	}
+	return nil
+}
+
+func validate(spec *PodSpec) error {
+	if err := validateNames(spec); err != nil {
+		return err
+	}
+	for _, a := range spec.Apps {
 		if a.Root == "" || len(a.Exec) == 0 || a.Exec[0] == "" {
 			return errkind.Invalidf("app %q: root and exec are required", a.Name)
 		}

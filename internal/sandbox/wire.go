@@ -17,14 +17,16 @@ import "syscall"
 // instead of misreading each other.
 const (
 	initEnv  = "_ACIKIT_SANDBOX"
-	modeInit = "init.3"
+	modeInit = "init.4"
 )
 
 // podConfig is what the parent sends to the pod's init.
 type podConfig struct {
-	Hostname   string      `json:"hostname,omitempty"`
-	LoopbackUp bool        `json:"loopbackUp,omitempty"`
-	Apps       []appConfig `json:"apps"`
+	Hostname string `json:"hostname,omitempty"`
+	// NetNS is the apps' network namespace: "" a new one (lo up), NetHost
+	// the host's, else a path init opens.
+	NetNS string      `json:"netns,omitempty"`
+	Apps  []appConfig `json:"apps"`
 }
 
 // appConfig is one app as init needs it to start it, identity resolved.
