@@ -34,7 +34,7 @@ import (
 )
 
 func main() {
-	// The pod's init and each app's setup are this binary re-executed.
+	// The pod's init is this binary re-executed when acrun-init is missing.
 	sandbox.Init()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	r := &runner{exitCode: -1}

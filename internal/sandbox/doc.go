@@ -25,9 +25,9 @@
 // environment, and reports each app's start and exit to the parent as JSON
 // lines on a pipe. The pod ends when its apps have ended.
 //
-// Because of the re-exec, every program that calls Start must call Init
-// first thing in main (tests: in TestMain); Init returns at once in a normal
-// run.
+// Because Self may be the running binary, every program that calls Start
+// must call Init first thing in main (tests: in TestMain); Init returns at
+// once in a normal run.
 //
 //	func main() {
 //		sandbox.Init()
@@ -45,8 +45,8 @@
 //		...
 //		statuses, err := pod.Wait() // or pod.Stop(10 * time.Second)
 //
-// API: Start, Pod.Wait, Pod.Signal, Pod.Stop, Pod.Pid, Pod.AppPid,
-// Pod.CgroupDirs, Enter (run a command inside a running app, for
+// API: Start (Options.Prepare), Pod.WaitApps, Pod.Wait, Pod.Signal,
+// Pod.Stop, Pod.Pid, Pod.AppPid, Pod.CgroupDirs, NewNetNS, Enter (run a command inside a running app, for
 // `acrun enter`), ResolveIdentity, ComputeCaps/ParseCaps/DefaultCaps/AllCaps.
 // Everything is Linux-only; elsewhere Start and Enter return an error.
 package sandbox

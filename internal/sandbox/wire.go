@@ -5,8 +5,8 @@ package sandbox
 import "syscall"
 
 // The re-exec protocol. The parent starts Self with initEnv=modeInit and
-// these fds: 3 the pod config (JSON, written once the init process is in its
-// cgroup), 4 the report stream (JSON lines, one per app event), 5 the control
+// these fds: 3 the pod config (JSON, written once Options.Prepare has
+// returned), 4 the report stream (JSON lines, one per app event), 5 the control
 // pipe ("kill" lines; EOF also kills the pod), 6... the apps' stdio. Init
 // forks each app (and handler) itself, from a thread set up as the app's
 // (see spawn).
