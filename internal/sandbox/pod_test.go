@@ -482,7 +482,7 @@ func TestPrepare(t *testing.T) {
 		}
 	})
 	t.Run("error", func(t *testing.T) {
-		spec := &PodSpec{Cgroup: "acikit-test/prepare-" + itoa(os.Getpid()), Apps: []AppSpec{{Name: "a", Memory: 64 << 20}}}
+		spec := &PodSpec{Cgroup: "acikit/prepare-test-" + itoa(os.Getpid()), Apps: []AppSpec{{Name: "a", Memory: 64 << 20}}}
 		boom := errors.New("boom")
 		pod, err := Start(context.Background(), spec, &Options{Prepare: func() error { return boom }})
 		if !errors.Is(err, boom) || pod != nil {
