@@ -16,7 +16,9 @@ MODULES    := internal $(TOOLS)
 PKGS       := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    := -s -w -X github.com/acikit/acikit/internal/cli.Version=$(VERSION)
-GOFLAGS_B  := -trimpath -ldflags '$(LDFLAGS)'
+# urfave_cli_no_docs leaves out the CLI library's man-page generator, whose
+# package init every start of a tool would pay for.
+GOFLAGS_B  := -trimpath -tags urfave_cli_no_docs -ldflags '$(LDFLAGS)'
 PREFIX     ?= /usr/local
 BIN        := $(CURDIR)/bin
 CACHE      := $(CURDIR)/.cache

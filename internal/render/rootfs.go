@@ -67,7 +67,13 @@ func mountOverlay(lower, dir, mnt string) error {
 		}
 	}
 	opts := "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work
-	err := unix.Mount("overlay", mnt, "overlay", unix.MS_NODEV, opts)
+	// The upper layer lives as long as the pod and is thrown away with it, so
+	// "volatile" (Linux 5.10+) skips the sync of the whole file system that
+	// unmounting would otherwise do; older kernels refuse it with EINVAL.
+	err := unix.Mount("overlay", mnt, "overlay", unix.MS_NODEV, opts+",volatile")
+	if errors.Is(err, unix.EINVAL) {
+		err = unix.Mount("overlay", mnt, "overlay", unix.MS_NODEV, opts)
+	}
 	switch {
 	case err == nil:
 		return nil
