@@ -41,3 +41,7 @@ mixed_tree() {
 	fi
 	echo "$dir"
 }
+
+# A part that fails says where, instead of stopping without a word.
+set -E
+trap 'echo "bench: $(basename "$0"): failed at line $LINENO: $BASH_COMMAND" >&2' ERR
