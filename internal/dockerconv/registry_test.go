@@ -3,127 +3,19 @@ package dockerconv
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
-	"fmt"
-	"math/big"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/testutil"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"golang.org/x/crypto/bcrypt"
 )
-
-type testRegistry struct {
-	host, dir string
-	pool      *x509.CertPool
-}
-
-// startRegistry runs Debian's docker-registry on 127.0.0.1 with TLS from a
-// CA made here and htpasswd Basic auth (user "u", password "p").
-func startRegistry(t *testing.T) *testRegistry {
-	t.Helper()
-	bin := testutil.RequireCommand(t, "docker-registry", "docker-registry")
-	dir := t.TempDir()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	certs := filepath.Join(dir, "certs")
-	os.MkdirAll(certs, 0o755)
-	write := func(p, typ string, b []byte) {
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(filepath.Join(certs, "ca.crt"), "CERTIFICATE", caDER)
-	write(filepath.Join(dir, "server.crt"), "CERTIFICATE", der)
-	write(filepath.Join(dir, "server.key"), "EC PRIVATE KEY", keyDER)
-	hash, _ := bcrypt.GenerateFromPassword([]byte("p"), bcrypt.MinCost)
-	os.WriteFile(filepath.Join(dir, "htpasswd"), []byte("u:"+string(hash)+"\n"), 0o600)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := l.Addr().String()
-	l.Close()
-	cfg := fmt.Sprintf(`version: 0.1
-log: {level: error}
-storage:
-  filesystem: {rootdirectory: %s/data}
-http:
-  addr: %s
-  tls: {certificate: %s/server.crt, key: %s/server.key}
-auth:
-  htpasswd: {realm: test, path: %s/htpasswd}
-`, dir, host, dir, dir, dir)
-	os.WriteFile(filepath.Join(dir, "config.yml"), []byte(cfg), 0o644)
-	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	for i := 0; ; i++ {
-		c, err := tls.Dial("tcp", host, &tls.Config{RootCAs: pool})
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i > 100 {
-			t.Fatalf("registry did not start: %v\n%s", err, stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return &testRegistry{host: host, dir: dir, pool: pool}
-}
-
-func (r *testRegistry) push(t *testing.T, src, dst string, args ...string) {
-	t.Helper()
-	a := append([]string{"copy", "-q", "--dest-cert-dir", filepath.Join(r.dir, "certs"), "--dest-creds", "u:p"}, args...)
-	a = append(a, src, "docker://"+r.host+"/"+dst)
-	if out, err := exec.Command("skopeo", a...).CombinedOutput(); err != nil {
-		t.Fatalf("skopeo %s: %v\n%s", strings.Join(a, " "), err, out)
-	}
-}
-
-func (r *testRegistry) transport() http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{RootCAs: r.pool}
-	return t
-}
 
 // multiArchLayout copies the fixture layout and makes its index.json point to
 // an OCI index of two platforms (linux/amd64 and linux/arm64/v8).
@@ -164,16 +56,16 @@ func multiArchLayout(t *testing.T, f *fixtures) string {
 func TestRegistry(t *testing.T) {
 	f := getFixtures(t)
 	testutil.RequireCommand(t, "skopeo", "skopeo")
-	reg := startRegistry(t)
-	reg.push(t, "oci:"+f.layout+":latest", "research/busybox:s2", "--format", "v2s2")
-	reg.push(t, "oci:"+f.layout+":latest", "research/busybox:oci", "--format", "oci")
+	reg := testutil.StartRegistry(t)
+	reg.Push(t, "oci:"+f.layout+":latest", "research/busybox:s2", "--format", "v2s2")
+	reg.Push(t, "oci:"+f.layout+":latest", "research/busybox:oci", "--format", "oci")
 	multi := multiArchLayout(t, f)
-	reg.push(t, "oci:"+multi+":latest", "research/multi:latest", "--all")
+	reg.Push(t, "oci:"+multi+":latest", "research/multi:latest", "--all")
 	// The same list as a Docker manifest list.
-	reg.push(t, "oci:"+multi+":latest", "research/multi:v2s2", "--all", "--format", "v2s2")
+	reg.Push(t, "oci:"+multi+":latest", "research/multi:v2s2", "--all", "--format", "v2s2")
 
-	creds := Options{Transport: reg.transport(), Username: "u", Password: "p"}
-	name := strings.ReplaceAll(reg.host, ":", "_")
+	creds := Options{Transport: reg.Transport(), Username: "u", Password: "p"}
+	name := strings.ReplaceAll(reg.Host, ":", "_")
 	tests := []struct {
 		name, ref string
 		opts      Options
@@ -186,14 +78,14 @@ func TestRegistry(t *testing.T) {
 		{name: "oci index amd64", ref: "research/multi:latest", opts: withPlatform(creds, "linux/amd64"), wantArch: "amd64"},
 		{name: "manifest list arm64", ref: "research/multi:v2s2", opts: withPlatform(creds, "linux/arm64"), wantArch: "aarch64"},
 		{name: "missing platform", ref: "research/multi:latest", opts: withPlatform(creds, "linux/s390x"), wantErr: "no image for platform linux/s390x", kind: errkind.NotFound},
-		{name: "wrong password", ref: "research/busybox:s2", opts: Options{Transport: reg.transport(), Username: "u", Password: "bad"}, wantErr: "UNAUTHORIZED", kind: errkind.Trust},
+		{name: "wrong password", ref: "research/busybox:s2", opts: Options{Transport: reg.Transport(), Username: "u", Password: "bad"}, wantErr: "UNAUTHORIZED", kind: errkind.Trust},
 		{name: "untrusted certificate", ref: "research/busybox:s2", opts: Options{Username: "u", Password: "p"}, wantErr: "certificate"},
 		{name: "tls skipped on request", ref: "research/busybox:s2", opts: Options{Username: "u", Password: "p", InsecureTLS: true}, wantArch: "amd64"},
 		{name: "no such tag", ref: "research/busybox:nope", opts: creds, wantErr: "MANIFEST_UNKNOWN", kind: errkind.NotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src, err := ParseSource("docker://"+reg.host+"/"+tt.ref, "")
+			src, err := ParseSource("docker://"+reg.Host+"/"+tt.ref, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,15 +117,15 @@ func TestRegistry(t *testing.T) {
 			if res.Manifest.App == nil || res.Manifest.App.UserLabels["com.example.k"] != "v" {
 				t.Errorf("userLabels missing on the registry path")
 			}
-			if v, _ := res.Manifest.Annotations.Get(annoRegistryURL); v != reg.host {
-				t.Errorf("registryurl = %q, want %q", v, reg.host)
+			if v, _ := res.Manifest.Annotations.Get(annoRegistryURL); v != reg.Host {
+				t.Errorf("registryurl = %q, want %q", v, reg.Host)
 			}
 		})
 	}
 
 	t.Run("digest mismatch", func(t *testing.T) {
 		// Overwrite the busybox layer in the registry's storage.
-		blobs := filepath.Join(reg.dir, "data/docker/registry/v2/blobs/sha256")
+		blobs := filepath.Join(reg.Dir, "data/docker/registry/v2/blobs/sha256")
 		var biggest string
 		var size int64
 		filepath.Walk(blobs, func(p string, fi os.FileInfo, err error) error {
@@ -245,7 +137,7 @@ func TestRegistry(t *testing.T) {
 		b, _ := os.ReadFile(biggest)
 		b[len(b)/2] ^= 0xff
 		os.WriteFile(biggest, b, 0o644)
-		src, _ := ParseSource("docker://"+reg.host+"/research/busybox:s2", "")
+		src, _ := ParseSource("docker://"+reg.Host+"/research/busybox:s2", "")
 		_, err := Convert(context.Background(), src, &bytes.Buffer{}, creds)
 		if !errors.Is(err, ErrDigest) || !errors.Is(err, errkind.Invalid) {
 			t.Fatalf("Convert(tampered blob) = %v, want ErrDigest marked Invalid", err)
