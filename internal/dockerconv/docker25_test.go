@@ -37,7 +37,7 @@ func docker25Archive(t *testing.T, layout, repoTag string) string {
 		t.Fatal("layout has no manifest")
 	}
 	var man struct {
-		Config struct{ Digest string } `json:"config"`
+		Config struct{ Digest string }   `json:"config"`
 		Layers []struct{ Digest string } `json:"layers"`
 	}
 	readJSON(blob(index.Manifests[0].Digest), &man)
