@@ -61,7 +61,7 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.Var(&o.mounts, "mount", "mount a volume in every app: volume=NAME,target=PATH (repeatable; after an image: that app only)")
 	fs.Var(&o.env, "set-env", "set NAME=VALUE in every app (repeatable; after an image: that app only)")
 	fs.BoolVar(&o.inheritEnv, "inherit-env", false, "start the apps' environment from acrun's own")
-	fs.StringVar(&o.uuidFile, "uuid-file-save", "", "write the pod's UUID to `FILE`")
+	fs.StringVar(&o.uuidFile, "uuid-file-save", "", "write the pod's UUID to `FILE` (- for stdout, before the apps' output)")
 	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long the apps get before SIGKILL")
 	fs.BoolVar(&o.interactive, "interactive", false, "give the (only) app acrun's terminal as its stdin, stdout and controlling tty")
 	fs.StringVar(&o.storeDir, "store-dir", "", "image store `DIR` (default /var/lib/acikit for root; $"+toolflags.EnvStoreDir+")")

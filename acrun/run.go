@@ -188,10 +188,10 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 	}
 	defer pd.Unlock()
 	fmt.Fprintln(stderr, uuid)
-	if po.uuidFile != "" {
-		if err := atomicfile.WriteFile(po.uuidFile, strings.NewReader(uuid+"\n"), 0o644, true); err != nil {
-			return err
-		}
+	if err := saveUUID(cli.Stdout(c), po.uuidFile, uuid); err != nil {
+		pd.Unlock()
+		os.RemoveAll(pd.Dir)
+		return err
 	}
 	status := &pod.Status{UUID: uuid, Created: time.Now().UTC()}
 	for _, p := range preps {
@@ -577,4 +577,22 @@ func (p *prefixWriter) flush() {
 	if len(p.buf) > 0 {
 		p.Write([]byte("\n"))
 	}
+}
+
+// saveUUID writes the pod's UUID to --uuid-file-save: a file, or stdout for "-"
+// (before any output of the apps, so `acrun --uuid-file-save - ... | head -1` is the UUID).
+func saveUUID(stdout io.Writer, file, uuid string) error {
+	switch file {
+	case "":
+		return nil
+	case "-":
+		if _, err := io.WriteString(stdout, uuid+"\n"); err != nil {
+			return fmt.Errorf("write pod UUID to stdout: %w", err)
+		}
+		return nil
+	}
+	if err := atomicfile.WriteFile(file, strings.NewReader(uuid+"\n"), 0o644, true); err != nil {
+		return fmt.Errorf("save pod UUID: %w", err)
+	}
+	return nil
 }

@@ -207,6 +207,23 @@ func TestSignalsAndExitCodes(t *testing.T) {
 			t.Errorf("unsatisfied mount point: exit %d, stderr %q", r.Code, r.Stderr)
 		}
 	})
+	t.Run("uuid-file-save", func(t *testing.T) {
+		// "-" is stdout: the UUID line comes before the app's output.
+		r := e.run("--insecure-options=image", "--net=none", "--uuid-file-save", "-", img, "--exec=/bin/echo", "--", "app")
+		lines := strings.Split(r.Stdout, "\n")
+		if r.Code != 0 || len(lines) != 3 || len(lines[0]) != 36 || lines[1] != "app" || !strings.Contains(r.Stderr, lines[0]) {
+			t.Errorf("--uuid-file-save - = exit %d, stdout %q, stderr %q; want the UUID, then app", r.Code, r.Stdout, r.Stderr)
+		}
+		// A file that cannot be written fails the run and leaves no pod behind.
+		before := e.run("list").Stdout
+		r = e.run("--insecure-options=image", "--net=none", "--uuid-file-save", filepath.Join(t.TempDir(), "no", "uuid"), img)
+		if r.Code != 1 || !strings.Contains(r.Stderr, "save pod UUID") {
+			t.Errorf("--uuid-file-save into a missing dir = exit %d, stderr %q; want 1 and save pod UUID", r.Code, r.Stderr)
+		}
+		if after := e.run("list").Stdout; after != before {
+			t.Errorf("list after a failed --uuid-file-save = %q, want %q", after, before)
+		}
+	})
 	t.Run("unsigned image refused", func(t *testing.T) {
 		r := e.run("--net=none", img)
 		if r.Code != 4 {
