@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -222,6 +223,19 @@ func TestSignalsAndExitCodes(t *testing.T) {
 		}
 		if after := e.run("list").Stdout; after != before {
 			t.Errorf("list after a failed --uuid-file-save = %q, want %q", after, before)
+		}
+	})
+	t.Run("image from stdin", func(t *testing.T) {
+		f, err := os.Open(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd := e.cmd("--insecure-options=image", "--net=none", "-")
+		var so, se bytes.Buffer
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = f, &so, &se
+		if err := cmd.Run(); err != nil || so.String() != "hello from busybox\n" {
+			t.Errorf("acrun - < %s = %v, stdout %q, stderr %q; want hello from busybox", img, err, so.String(), se.String())
 		}
 	})
 	t.Run("unsigned image refused", func(t *testing.T) {
