@@ -280,6 +280,18 @@ func TestPatchManifest(t *testing.T) {
 	if r := actool(t, nil, "patch-manifest", "--manifest", badManifest, in, filepath.Join(work, "r.aci")); r.Code != 3 {
 		t.Errorf("--manifest with an invalid manifest = exit %d %q, want 3", r.Code, r.Stderr)
 	}
+	// --manifest takes - for stdin, like every file argument.
+	fromStdin := filepath.Join(work, "stdin.aci")
+	replacement := strings.Replace(helloManifest(t), "example.com/hello", "example.com/from-stdin", 1)
+	if r := actool(t, []byte(replacement), "patch-manifest", "--manifest", "-", in, fromStdin); r.Code != 0 {
+		t.Fatalf("--manifest - = exit %d %q, want 0", r.Code, r.Stderr)
+	}
+	if m := actool(t, nil, "cat-manifest", fromStdin).Stdout; !strings.Contains(m, `"example.com/from-stdin"`) {
+		t.Errorf("after --manifest - manifest = %s, want name example.com/from-stdin", m)
+	}
+	if r := actool(t, []byte(replacement), "patch-manifest", "--manifest", "-", "-", "-"); r.Code != 2 {
+		t.Errorf("--manifest - with INPUT - = exit %d %q, want 2", r.Code, r.Stderr)
+	}
 }
 
 func TestDiscover(t *testing.T) {

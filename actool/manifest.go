@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/acikit/acikit/internal/aci"
@@ -123,7 +122,7 @@ Lists: --mounts and --ports and --isolators take items separated by ":"; mount p
 isolators are appended; --capability, --revoke-capability and --seccomp-* replace the isolators of
 their kind.`,
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "manifest", Usage: "replace the whole manifest with the one in `FILE`"},
+			&ucli.StringFlag{Name: "manifest", Usage: "replace the whole manifest with the one in `FILE` (- for stdin)"},
 			&ucli.StringFlag{Name: "name", Usage: "set the image name"},
 			&ucli.StringFlag{Name: "exec", Usage: "set the app's command line (split on spaces); creates the app if missing"},
 			&ucli.StringFlag{Name: "user", Usage: "set the app's user"},
@@ -177,7 +176,10 @@ func patchManifest(c *ucli.Context) error {
 		if opts != (patch.Options{}) {
 			return errkind.Usagef("--manifest cannot be combined with other manifest editing flags")
 		}
-		data, err := readSmallFile(f)
+		if f == "-" && input == "-" {
+			return errkind.Usagef("--manifest - and INPUT - cannot both be standard input")
+		}
+		data, err := readSmallFile(c, f)
 		if err != nil {
 			return err
 		}
@@ -226,8 +228,9 @@ func patchManifest(c *ucli.Context) error {
 	return nil
 }
 
-func readSmallFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// readSmallFile reads a manifest-sized file argument ("-" for stdin).
+func readSmallFile(c *ucli.Context, path string) ([]byte, error) {
+	f, err := cli.OpenInput(c, path)
 	if err != nil {
 		return nil, err
 	}
