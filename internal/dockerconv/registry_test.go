@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,4 +151,27 @@ func TestRegistry(t *testing.T) {
 func withPlatform(o Options, p string) Options {
 	o.Platform = p
 	return o
+}
+
+// TestRegistryErrorOneLine: a server answering with an HTML page gives a
+// one-line error of the right kind, not the page.
+func TestRegistryErrorOneLine(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<!DOCTYPE HTML>\n<html>\n  <body>\n    <h1>Error response</h1>\n  </body>\n</html>\n")
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	src, err := ParseSource("docker://"+host+"/research/busybox:1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Convert(context.Background(), src, &bytes.Buffer{}, Options{InsecureHTTP: true})
+	if err == nil || strings.ContainsAny(err.Error(), "\r\n") {
+		t.Fatalf("Convert(html 404) = %q, want a one-line error", err)
+	}
+	if !errors.Is(err, errkind.NotFound) {
+		t.Errorf("Convert(html 404) error %v, want kind %v", err, errkind.NotFound)
+	}
 }

@@ -199,6 +199,7 @@ func (g ggcrVerified) Read(p []byte) (int, error) {
 }
 
 func remoteErr(what string, err error) error {
+	err = oneLineError{err}
 	var te *transport.Error
 	if errors.As(err, &te) {
 		switch te.StatusCode {
@@ -210,6 +211,22 @@ func remoteErr(what string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// oneLineError keeps a registry error on one line: a server that answers
+// with an HTML page (a web server that is not a registry, a proxy) has the
+// whole page put into the message by go-containerregistry. The text stops at
+// the first line break; the error chain is kept for errors.Is and As.
+type oneLineError struct{ err error }
+
+func (e oneLineError) Error() string {
+	msg := e.err.Error()
+	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
+		msg = strings.TrimSpace(msg[:i]) + " ..."
+	}
+	return msg
+}
+
+func (e oneLineError) Unwrap() error { return e.err }
 
 // schema1Manifest is the old signed/unsigned registry manifest.
 type schema1Manifest struct {
