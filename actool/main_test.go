@@ -339,6 +339,9 @@ func TestUsageErrors(t *testing.T) {
 		{"build", "--compression-level", "42", "dir", "out.aci"},
 		{"build", "--compression-level", "-3", "dir", "out.aci"},
 		{"build", "--compression", "zstd", "--compression-level", "23", "dir", "out.aci"},
+		{"validate", "--max-size", "-1", "x.aci"},
+		{"cat-manifest", "--max-size", "-1", "x.aci"},
+		{"image-id", "--max-size", "-1", "x.aci"},
 	} {
 		r := actool(t, nil, args...)
 		if r.Code != 2 {

@@ -107,7 +107,16 @@ func imageIDOf(c *ucli.Context, path string) (string, error) {
 
 // maxSizeFlag bounds how much of an image is read, against decompression bombs.
 func maxSizeFlag() ucli.Flag {
-	return &ucli.Int64Flag{Name: "max-size", Usage: "stop reading an image past this many uncompressed `bytes` (0: no cap)"}
+	return &ucli.Int64Flag{
+		Name:  "max-size",
+		Usage: "stop reading an image past this many uncompressed `bytes` (0: no cap)",
+		Action: func(_ *ucli.Context, v int64) error {
+			if v < 0 {
+				return errkind.Usagef("--max-size %d: must be a number of bytes, or 0 for no cap", v)
+			}
+			return nil
+		},
+	}
 }
 
 func patchManifestCommand() *ucli.Command {
