@@ -39,15 +39,23 @@ func (ims *images) resolve(ctx context.Context, arg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var unverified *store.Image
 	if ref.Kind == fetch.KindName {
 		if im, err := lookupName(ims.st, ref.App); err == nil {
 			if err := ims.accept(im); err == nil {
 				ims.log.Debugf("using %s from the store for %s", im.ID, arg)
 				return im.ID, nil
 			}
+			unverified = im
 		}
 	}
 	res, err := ims.fetcher.Fetch(ctx, arg)
+	if err != nil && unverified != nil {
+		// The store has the image, unverified: that is why it is refused
+		// (exit 4), whatever the fetch that might have verified it said.
+		return "", cli.WithHint(errkind.Trustf("image %s (%s) in the store has no verified signature, and fetching it failed: %v",
+			unverified.Name, unverified.ID, err), "fetch it again with its signature, or run with --insecure-options=image")
+	}
 	if err != nil {
 		return "", err
 	}

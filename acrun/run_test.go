@@ -238,6 +238,21 @@ func TestSignalsAndExitCodes(t *testing.T) {
 			t.Errorf("acrun - < %s = %v, stdout %q, stderr %q; want hello from busybox", img, err, so.String(), se.String())
 		}
 	})
+	t.Run("stored unverified image refused by name", func(t *testing.T) {
+		// Stored by a run with --insecure-options=image; by name, it is
+		// refused for its missing signature (4), not for the failed discovery.
+		uimg := e.busybox("localhost/unverified", "")
+		if r := e.run("--insecure-options=image", "--net=none", uimg); r.Code != 0 {
+			t.Fatalf("run %s with --insecure-options=image = exit %d, stderr %q", uimg, r.Code, r.Stderr)
+		}
+		r := e.run("--net=none", "localhost/unverified")
+		if r.Code != 4 || !strings.Contains(r.Stderr, "in the store has no verified signature") || r.Stdout != "" {
+			t.Errorf("run localhost/unverified = exit %d, stdout %q, stderr %q; want 4 and no verified signature", r.Code, r.Stdout, r.Stderr)
+		}
+		if r := e.run("--insecure-options=image", "--net=none", "localhost/unverified"); r.Code != 0 || r.Stdout != "hello from busybox\n" {
+			t.Errorf("run localhost/unverified with --insecure-options=image = exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+	})
 	t.Run("unsigned image refused", func(t *testing.T) {
 		r := e.run("--net=none", img)
 		if r.Code != 4 {
