@@ -47,6 +47,9 @@ func build(c *ucli.Context) error {
 		return errkind.Usagef("--compression %q: must be gzip, none or zstd", c.String("compression"))
 	}
 	if c.Bool("no-compression") {
+		if c.IsSet("compression") && kind != compress.None {
+			return errkind.Usagef("--no-compression and --compression %s contradict each other", c.String("compression"))
+		}
 		kind = compress.None
 	}
 	// Checked here so a bad level is a usage error, not a failed build.

@@ -336,6 +336,8 @@ func TestUsageErrors(t *testing.T) {
 		{"nope"},
 		{"validate"},
 		{"build", "dir", "out.aci", "--overwrite"},
+		{"build", "--no-compression", "--compression", "zstd", "dir", "out.aci"},
+		{"patch-manifest", "--capability", "CAP_KILL", "--revoke-capability", "CAP_CHOWN", "in.aci", "out.aci"},
 		{"build", "--compression-level", "42", "dir", "out.aci"},
 		{"build", "--compression-level", "-3", "dir", "out.aci"},
 		{"build", "--compression", "zstd", "--compression-level", "23", "dir", "out.aci"},

@@ -180,6 +180,9 @@ func patchManifest(c *ucli.Context) error {
 		RevokeCapability: c.String("revoke-capability"), Mounts: c.String("mounts"), Ports: c.String("ports"),
 		Isolators: c.String("isolators"), SeccompMode: c.String("seccomp-mode"), SeccompSet: c.String("seccomp-set"),
 	}
+	if opts.Capability != "" && opts.RevokeCapability != "" {
+		return errkind.Usagef("--capability and --revoke-capability cannot be used together")
+	}
 	var replacement []byte
 	if f := c.String("manifest"); f != "" {
 		if opts != (patch.Options{}) {
