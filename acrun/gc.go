@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -41,7 +42,9 @@ func rmCommand() *ucli.Command {
 		Name:      "rm",
 		Usage:     "remove pods that are not running",
 		ArgsUsage: "UUID...",
-		Flags:     []ucli.Flag{podDirFlag()},
+		Description: `Removes each pod given that is not running; one that is running or not found is
+reported and the others are still removed.`,
+		Flags: []ucli.Flag{podDirFlag()},
 		Action: func(c *ucli.Context) error {
 			if err := cli.NArgs(c, 1, -1); err != nil {
 				return err
@@ -50,12 +53,18 @@ func rmCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
+			// Like rm(1): every pod that can go goes; each failure is a line
+			// (the last one is the error acrun exits with).
+			var last error
 			for _, u := range c.Args().Slice() {
 				if err := pods.Remove(c.Context, u, cli.Logger(c)); err != nil {
-					return err
+					if last != nil {
+						fmt.Fprintf(cli.Stderr(c), "%s: %v\n", c.App.Name, last)
+					}
+					last = err
 				}
 			}
-			return nil
+			return last
 		},
 	}
 }

@@ -286,6 +286,25 @@ func TestSignalsAndExitCodes(t *testing.T) {
 			t.Errorf("status after rm = %d, want 5 (not found)", r.Code)
 		}
 	})
+	t.Run("rm of several pods, some missing", func(t *testing.T) {
+		var uuids []string
+		for range 2 {
+			uf := filepath.Join(t.TempDir(), "uuid")
+			e.run("--insecure-options=image", "--net=none", "--uuid-file-save="+uf, img, "--exec=/bin/true")
+			b, _ := os.ReadFile(uf)
+			uuids = append(uuids, strings.TrimSpace(string(b)))
+		}
+		r := e.run("rm", "nosuchpod1", uuids[0], "nosuchpod2", uuids[1])
+		if r.Code != 5 || strings.Count(r.Stderr, "\n") != 2 || !strings.Contains(r.Stderr, "acrun: pod nosuchpod1 not found\n") ||
+			!strings.Contains(r.Stderr, "acrun: pod nosuchpod2 not found\n") {
+			t.Errorf("rm with missing pods = exit %d, stderr %q; want 5 and a line for each missing pod", r.Code, r.Stderr)
+		}
+		for _, u := range uuids {
+			if r := e.run("status", u); r.Code != 5 {
+				t.Errorf("status %s after rm = %d, want 5 (not found)", u, r.Code)
+			}
+		}
+	})
 	t.Run("enter", func(t *testing.T) {
 		cmd, _, uuid := e.start("--insecure-options=image", "--net=none", "--hostname=entered", img, "--exec=/bin/sh", "--", "-c", "sleep 30")
 		defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
