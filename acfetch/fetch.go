@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 
@@ -42,6 +43,12 @@ func runFetch(c *ucli.Context) error {
 	}
 	if out != "" && c.NArg() > 1 {
 		return errkind.Usagef("-o takes one image, got %d", c.NArg())
+	}
+	if dir != "" {
+		// Like mkdir -p: a user naming a new directory wants it made.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("--dir: %w", err)
+		}
 	}
 	ins, err := cli.Insecurities(c)
 	if err != nil {
