@@ -72,7 +72,7 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.StringVar(&o.netConfDir, "net-config-dir", "/etc/acikit/net.d", "CNI network configs for --net=NAME")
 	fs.BoolVar(&o.noOverlay, "no-overlay", false, "copy the image trees instead of mounting an overlay")
 	fs.BoolVar(&o.debug, "debug", false, "print debugging messages on stderr")
-	fs.BoolVar(&o.quiet, "quiet", false, "print only errors")
+	fs.BoolVar(&o.quiet, "quiet", false, "print only errors and warnings (not the pod's UUID)")
 	return fs
 }
 

@@ -187,7 +187,9 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		return err
 	}
 	defer pd.Unlock()
-	fmt.Fprintln(stderr, uuid)
+	if !po.quiet {
+		fmt.Fprintln(stderr, uuid)
+	}
 	if err := saveUUID(cli.Stdout(c), po.uuidFile, uuid); err != nil {
 		pd.Unlock()
 		os.RemoveAll(pd.Dir)

@@ -253,6 +253,15 @@ func TestSignalsAndExitCodes(t *testing.T) {
 			t.Errorf("run localhost/unverified with --insecure-options=image = exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
 	})
+	t.Run("quiet", func(t *testing.T) {
+		// --quiet: nothing on stderr when all goes well, not even the UUID.
+		for _, q := range []string{"--quiet", "-q"} {
+			r := e.run(q, "--net=none", "--insecure-options=all", img)
+			if r.Code != 0 || r.Stdout != "hello from busybox\n" || uuidRE.MatchString(r.Stderr) {
+				t.Errorf("acrun %s = exit %d, stdout %q, stderr %q; want the app's output and no UUID", q, r.Code, r.Stdout, r.Stderr)
+			}
+		}
+	})
 	t.Run("unsigned image refused", func(t *testing.T) {
 		r := e.run("--net=none", img)
 		if r.Code != 4 {
@@ -315,6 +324,8 @@ func TestSignalsAndExitCodes(t *testing.T) {
 		}
 	})
 }
+
+var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 func exitCode(err error) int {
 	if ee, ok := err.(*exec.ExitError); ok {
