@@ -3,7 +3,9 @@ package main
 import (
 	"flag"
 	"io"
+	"net/netip"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/sandbox"
 	"github.com/acikit/acikit/internal/schema/types"
 	"github.com/acikit/acikit/internal/toolflags"
 )
@@ -196,7 +199,39 @@ func parseRun(args []string) (*podOpts, []*appOpts, error) {
 	if po.stopTimeout < 0 {
 		return nil, nil, errkind.Usagef("--stop-timeout %v is negative", po.stopTimeout)
 	}
+	if err := checkValues(po, apps); err != nil {
+		return nil, nil, err
+	}
 	return po, apps, nil
+}
+
+// hostnameRE is a host name as RFC 1123 has it: dot-separated labels of
+// letters, digits and inner hyphens.
+var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// checkValues refuses flag values that would otherwise reach the pod
+// unchecked (a nameserver that is no address, a host name the kernel or
+// resolvers would refuse) or fail later as an invalid image.
+func checkValues(po *podOpts, apps []*appOpts) error {
+	for _, d := range po.dns {
+		if _, err := netip.ParseAddr(d); err != nil {
+			return errkind.Usagef("--dns %q: not an IP address", d)
+		}
+	}
+	// 64 is the kernel's limit (HOST_NAME_MAX).
+	if h := po.hostname; h != "" && (len(h) > 64 || !hostnameRE.MatchString(h)) {
+		return errkind.Usagef("--hostname %q: not a host name (letters, digits, inner hyphens and dots; at most 64)", h)
+	}
+	for _, a := range apps {
+		for _, f := range []struct{ flag, v string }{{"--caps-retain", a.capsRetain}, {"--caps-remove", a.capsRemove}} {
+			for _, c := range capNames(f.v) {
+				if _, err := sandbox.ParseCap(c); err != nil {
+					return errkind.Usagef("%s %s: unknown capability %q", f.flag, f.v, c)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // keyValues parses "a=b,c=d" (after an optional leading bare word when

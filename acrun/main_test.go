@@ -149,6 +149,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--net=none", "--port=www:8080", "a.aci"}, "--port needs a network"},
 		{[]string{"--insecure-options=nope", "a.aci"}, "unknown option"},
 		{[]string{"status"}, "status needs 1 argument"},
+		{[]string{"--dns=notanip", "a.aci"}, `--dns "notanip": not an IP address`},
+		{[]string{"--hostname=bad host!", "a.aci"}, `--hostname "bad host!": not a host name`},
+		{[]string{"--hostname=" + strings.Repeat("a", 65), "a.aci"}, "not a host name"},
+		{[]string{"a.aci", "--caps-retain=CAP_NET_RAW,bogus"}, `--caps-retain CAP_NET_RAW,bogus: unknown capability "CAP_BOGUS"`},
+		{[]string{"a.aci", "--caps-remove=CAP_NOPE"}, `--caps-remove CAP_NOPE: unknown capability "CAP_NOPE"`},
 	}
 	for _, tt := range tests {
 		r := testutil.Run(t, nil, bin, tt.args...)
