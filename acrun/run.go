@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -77,6 +79,14 @@ type prepared struct {
 
 func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 	ctx := c.Context
+	// A closed stdout or stderr (acrun ... | head) must not kill acrun
+	// with SIGPIPE while it supervises a pod, which would leave the pod
+	// to gc: writes fail with EPIPE instead, an app whose output acrun
+	// copies gets its own SIGPIPE, and the pod ends as usual. (A handled
+	// signal is reset to the default in the pod's init and apps.)
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	defer signal.Stop(sigpipe)
 	level := log.LevelInfo
 	for _, l := range c.Lineage() {
 		po.debug = po.debug || l.Bool("debug")

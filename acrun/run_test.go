@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -260,6 +261,40 @@ func TestSignalsAndExitCodes(t *testing.T) {
 			if r.Code != 0 || r.Stdout != "hello from busybox\n" || uuidRE.MatchString(r.Stderr) {
 				t.Errorf("acrun %s = exit %d, stdout %q, stderr %q; want the app's output and no UUID", q, r.Code, r.Stdout, r.Stderr)
 			}
+		}
+	})
+	t.Run("stdout closed early", func(t *testing.T) {
+		// acrun a --- b | head -2: acrun, which copies the prefixed lines,
+		// survives the closed pipe; the app that writes to it gets SIGPIPE
+		// (141), and the pod ends and is recorded as usual.
+		uf := filepath.Join(t.TempDir(), "uuid")
+		cmd := e.cmd("--insecure-options=image", "--net=none", "--uuid-file-save="+uf,
+			img, "--name=a", "--exec=/bin/sh", "--", "-c", "while :; do echo line; done",
+			"---", img, "--name=b", "--exec=/bin/cat", "--", "/proc/self/status")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var se bytes.Buffer
+		cmd.Stderr = &se
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 64)
+		if _, err := io.ReadFull(out, buf); err != nil {
+			t.Fatalf("read acrun's stdout: %v", err)
+		}
+		out.Close()
+		if code := exitCode(cmd.Wait()); code != 141 {
+			t.Errorf("acrun with its stdout closed = exit %d, stderr %q; want 141 (app a's SIGPIPE)", code, se.String())
+		}
+		b, _ := os.ReadFile(uf)
+		uuid := strings.TrimSpace(string(b))
+		if _, err := os.Stat(filepath.Join(e.pods, "exited", uuid)); err != nil {
+			t.Errorf("pod %s after acrun's stdout closed: %v; want it exited (not left to gc)", uuid, err)
+		}
+		if r := e.run("status", uuid); !strings.Contains(r.Stdout, "app-a=141") {
+			t.Errorf("status = %q, want app-a=141", r.Stdout)
 		}
 	})
 	t.Run("unsigned image refused", func(t *testing.T) {
