@@ -297,6 +297,19 @@ func TestSignalsAndExitCodes(t *testing.T) {
 			t.Errorf("status = %q, want app-a=141", r.Stdout)
 		}
 	})
+	t.Run("bad isolator flags name the flag", func(t *testing.T) {
+		for _, tt := range []struct{ flag, want string }{
+			{"--memory=bogus", "--memory bogus: "},
+			{"--cpu=x", "--cpu x: "},
+			{"--cpu-shares=1", "--cpu-shares 1: "},
+			{"--oom-score-adj=5000", "--oom-score-adj 5000: "},
+		} {
+			r := e.run("--insecure-options=image", "--net=none", img, tt.flag)
+			if r.Code != 2 || !strings.Contains(r.Stderr, "acrun: "+tt.want) {
+				t.Errorf("acrun IMAGE %s = exit %d, stderr %q; want 2 and %q", tt.flag, r.Code, r.Stderr, tt.want)
+			}
+		}
+	})
 	t.Run("unsigned image refused", func(t *testing.T) {
 		r := e.run("--net=none", img)
 		if r.Code != 4 {

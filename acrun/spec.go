@@ -67,10 +67,10 @@ func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App,
 		}
 		app.Environment.Set(k, v)
 	}
-	set := func(name string, value any, drop ...string) error {
+	set := func(flag, given, name string, value any, drop ...string) error {
 		iso, err := types.NewIsolator(name, value)
 		if err != nil {
-			return errkind.Usagef("%s: %v", name, err)
+			return errkind.Usagef("%s %s: %v", flag, given, err)
 		}
 		app.Isolators = slices.DeleteFunc(app.Isolators, func(i types.Isolator) bool {
 			return string(i.Name) == name || slices.Contains(drop, string(i.Name))
@@ -80,32 +80,32 @@ func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App,
 	}
 	var errs []error
 	if a.memory != "" {
-		errs = append(errs, set(types.ResourceMemoryName, map[string]string{"limit": a.memory}))
+		errs = append(errs, set("--memory", a.memory, types.ResourceMemoryName, map[string]string{"limit": a.memory}))
 	}
 	if a.cpu != "" {
-		errs = append(errs, set(types.ResourceCPUName, map[string]string{"limit": a.cpu}))
+		errs = append(errs, set("--cpu", a.cpu, types.ResourceCPUName, map[string]string{"limit": a.cpu}))
 	}
-	for _, n := range []struct{ name, v string }{{types.CPUSharesName, a.cpuShares}, {types.OOMScoreAdjName, a.oomScoreAdj}} {
+	for _, n := range []struct{ flag, name, v string }{{"--cpu-shares", types.CPUSharesName, a.cpuShares}, {"--oom-score-adj", types.OOMScoreAdjName, a.oomScoreAdj}} {
 		if n.v == "" {
 			continue
 		}
 		i, err := strconv.Atoi(n.v)
 		if err != nil {
-			return nil, errkind.Usagef("%s %q: not an integer", n.name, n.v)
+			return nil, errkind.Usagef("%s %q: not an integer", n.flag, n.v)
 		}
-		errs = append(errs, set(n.name, i))
+		errs = append(errs, set(n.flag, n.v, n.name, i))
 	}
 	if a.capsRetain != "" && a.capsRemove != "" {
 		return nil, errkind.Usagef("--caps-retain and --caps-remove cannot be combined")
 	}
 	if a.capsRetain != "" {
-		errs = append(errs, set(types.CapabilitiesRetainSetName, map[string][]string{"set": capNames(a.capsRetain)}, types.CapabilitiesRemoveSetName))
+		errs = append(errs, set("--caps-retain", a.capsRetain, types.CapabilitiesRetainSetName, map[string][]string{"set": capNames(a.capsRetain)}, types.CapabilitiesRemoveSetName))
 	}
 	if a.capsRemove != "" {
-		errs = append(errs, set(types.CapabilitiesRemoveSetName, map[string][]string{"set": capNames(a.capsRemove)}, types.CapabilitiesRetainSetName))
+		errs = append(errs, set("--caps-remove", a.capsRemove, types.CapabilitiesRemoveSetName, map[string][]string{"set": capNames(a.capsRemove)}, types.CapabilitiesRetainSetName))
 	}
 	if a.noNewPrivs {
-		errs = append(errs, set(types.NoNewPrivilegesName, true))
+		errs = append(errs, set("--no-new-privileges", "", types.NoNewPrivilegesName, true))
 	}
 	for _, err := range errs {
 		if err != nil {
