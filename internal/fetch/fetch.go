@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"strings"
@@ -299,6 +300,13 @@ func (f *Fetcher) locate(ctx context.Context, ref *Ref) (*source, error) {
 			src.stdin = strings.NewReader("")
 		}
 	case KindFile:
+		// A missing image is reported as such, not as its missing signature.
+		if _, err := os.Stat(ref.Path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, errkind.NotFoundf("image %s: %w", ref.Path, err)
+			}
+			return nil, fmt.Errorf("image %s: %w", ref.Path, err)
+		}
 		src.path, src.sigPath = ref.Path, signaturePath(ref.Path)
 	case KindHTTP:
 		if !f.opts.Insecure.HTTP {
