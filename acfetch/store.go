@@ -22,14 +22,7 @@ func listCommand() *ucli.Command {
 		Name:  "list",
 		Usage: "list the stored images",
 		Flags: commonFlags(&ucli.BoolFlag{Name: "json", Usage: "print a JSON array"}),
-		Action: func(c *ucli.Context) error {
-			if err := cli.NArgs(c, 0, 0); err != nil {
-				return err
-			}
-			st, err := openStore(c)
-			if err != nil {
-				return err
-			}
+		Action: withStore(0, 0, func(c *ucli.Context, st *store.Store) error {
 			list, err := st.List()
 			if err != nil {
 				return err
@@ -56,7 +49,7 @@ func listCommand() *ucli.Command {
 					im.ImportTime.Local().Format(time.DateTime), im.LastUsed.Local().Format(time.DateTime), im.Latest)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 }
 
@@ -66,14 +59,7 @@ func rmCommand() *ucli.Command {
 		Usage:     "remove images from the store",
 		ArgsUsage: "ID|NAME...",
 		Flags:     commonFlags(),
-		Action: func(c *ucli.Context) error {
-			if err := cli.NArgs(c, 1, -1); err != nil {
-				return err
-			}
-			st, err := openStore(c)
-			if err != nil {
-				return err
-			}
+		Action: withStore(1, -1, func(c *ucli.Context, st *store.Store) error {
 			for _, ref := range c.Args().Slice() {
 				im, err := lookup(st, ref)
 				if err != nil {
@@ -85,7 +71,7 @@ func rmCommand() *ucli.Command {
 				cli.Printf(c, "%s\n", im.ID)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -94,20 +80,13 @@ func gcCommand() *ucli.Command {
 		Name:  "gc",
 		Usage: "remove images not used lately, unindexed blobs and dead temporary files",
 		Flags: commonFlags(&ucli.DurationFlag{Name: "older-than", Value: 24 * time.Hour, Usage: "remove images not fetched or run within `D`"}),
-		Action: func(c *ucli.Context) error {
-			if err := cli.NArgs(c, 0, 0); err != nil {
-				return err
-			}
-			st, err := openStore(c)
-			if err != nil {
-				return err
-			}
+		Action: withStore(0, 0, func(c *ucli.Context, st *store.Store) error {
 			removed, err := st.GC(c.Duration("older-than"))
 			for _, id := range removed {
 				cli.Printf(c, "%s\n", id)
 			}
 			return err
-		},
+		}),
 	}
 }
 
@@ -120,14 +99,7 @@ func exportCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "-", Usage: "write to `FILE` (its signature to FILE.asc); - for stdout"},
 			&ucli.BoolFlag{Name: "overwrite", Usage: "replace existing files"},
 		),
-		Action: func(c *ucli.Context) error {
-			if err := cli.NArgs(c, 1, 1); err != nil {
-				return err
-			}
-			st, err := openStore(c)
-			if err != nil {
-				return err
-			}
+		Action: withStore(1, 1, func(c *ucli.Context, st *store.Store) error {
 			im, err := lookup(st, c.Args().First())
 			if err != nil {
 				return err
@@ -138,8 +110,8 @@ func exportCommand() *ucli.Command {
 					return err
 				}
 			}
-			return copyOut(c, func(id string) (*os.File, error) { return st.OpenBlob(id) }, im.ID, name)
-		},
+			return copyOut(c, st.OpenBlob, im.ID, name)
+		}),
 	}
 }
 
@@ -166,14 +138,7 @@ func catManifestCommand() *ucli.Command {
 		Usage:     "print the manifest of a stored image",
 		ArgsUsage: "ID|NAME",
 		Flags:     commonFlags(),
-		Action: func(c *ucli.Context) error {
-			if err := cli.NArgs(c, 1, 1); err != nil {
-				return err
-			}
-			st, err := openStore(c)
-			if err != nil {
-				return err
-			}
+		Action: withStore(1, 1, func(c *ucli.Context, st *store.Store) error {
 			im, err := lookup(st, c.Args().First())
 			if err != nil {
 				return err
@@ -186,7 +151,7 @@ func catManifestCommand() *ucli.Command {
 				fmt.Fprintln(w)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -195,14 +160,7 @@ func verifyCommand() *ucli.Command {
 		Name:  "verify",
 		Usage: "recompute the ID of every stored image and report damage",
 		Flags: commonFlags(),
-		Action: func(c *ucli.Context) error {
-			if err := cli.NArgs(c, 0, 0); err != nil {
-				return err
-			}
-			st, err := openStore(c)
-			if err != nil {
-				return err
-			}
+		Action: withStore(0, 0, func(c *ucli.Context, st *store.Store) error {
 			probs, err := st.Verify(c.Context, aci.ImageID)
 			if err != nil {
 				return err
@@ -215,6 +173,20 @@ func verifyCommand() *ucli.Command {
 			}
 			cli.Logger(c).Infof("store %s: all images intact", st.Dir())
 			return nil
-		},
+		}),
+	}
+}
+
+// withStore checks the argument count and opens the store before f runs.
+func withStore(min, max int, f func(c *ucli.Context, st *store.Store) error) ucli.ActionFunc {
+	return func(c *ucli.Context) error {
+		if err := cli.NArgs(c, min, max); err != nil {
+			return err
+		}
+		st, err := openStore(c)
+		if err != nil {
+			return err
+		}
+		return f(c, st)
 	}
 }
