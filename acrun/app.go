@@ -91,6 +91,15 @@ func podDirFlag() ucli.Flag {
 	}
 }
 
+// podArg is the pod named (by UUID or unique prefix) by the first argument.
+func podArg(c *ucli.Context) (*pod.Pod, error) {
+	pods, err := openPods(c.String("pod-dir"))
+	if err != nil {
+		return nil, err
+	}
+	return pods.Get(c.Args().First())
+}
+
 func openPods(dir string) (*pod.Pods, error) {
 	if dir == "" {
 		dir = "/var/lib/acikit/pods"

@@ -22,11 +22,7 @@ ipc and uts namespaces, as root. acrun exits with the command's status.`,
 			if err := cli.NArgs(c, 1, -1); err != nil {
 				return err
 			}
-			pods, err := openPods(c.String("pod-dir"))
-			if err != nil {
-				return err
-			}
-			p, err := pods.Get(c.Args().First())
+			p, err := podArg(c)
 			if err != nil {
 				return err
 			}

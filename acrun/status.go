@@ -21,11 +21,7 @@ app-NAME=EXITCODE for each app that ended. A UUID prefix that is unique is enoug
 			if err := cli.NArgs(c, 1, 1); err != nil {
 				return err
 			}
-			pods, err := openPods(c.String("pod-dir"))
-			if err != nil {
-				return err
-			}
-			p, err := pods.Get(c.Args().First())
+			p, err := podArg(c)
 			if err != nil {
 				return err
 			}
