@@ -105,58 +105,50 @@ type Result struct {
 // When nothing is found the error is marked errkind.NotFound and the Result,
 // still returned, carries the attempts. A cancelled ctx returns ctx's error.
 func DiscoverEndpoints(ctx context.Context, app *App, opts Options) (*Result, error) {
-	d, err := newDiscoverer(app, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer d.close()
-	res := &Result{}
-	found, err := d.walk(ctx, res, func(tags []metaTag) bool {
+	return discover(ctx, app, opts, "ACI endpoints", !opts.NoSimple, func(d *discoverer, res *Result, tags []metaTag) bool {
 		res.Endpoints = d.endpoints(tags)
 		return len(res.Endpoints) > 0
 	})
-	if err != nil {
-		return nil, fmt.Errorf("discover endpoints for %s: %w", app, err)
-	}
-	if found {
-		res.Source = Meta
-		return res, nil
-	}
-	if !opts.NoSimple {
-		ep, err := d.simple(ctx, res)
-		if err != nil {
-			return nil, fmt.Errorf("discover endpoints for %s: %w", app, err)
-		}
-		if ep != nil {
-			res.Endpoints, res.Source = []Endpoint{*ep}, Simple
-			return res, nil
-		}
-	}
-	return res, notFound("ACI endpoints", app, res.Attempts)
 }
 
 // DiscoverPublicKeys finds the URLs of the keys that sign app's images: the
 // ac-discovery-pubkeys tags of the longest prefix whose page has any. Simple
 // discovery has no keys. Failure is reported as for DiscoverEndpoints.
 func DiscoverPublicKeys(ctx context.Context, app *App, opts Options) (*Result, error) {
+	return discover(ctx, app, opts, "public keys", false, func(d *discoverer, res *Result, tags []metaTag) bool {
+		res.PublicKeys = d.publicKeys(tags)
+		return len(res.PublicKeys) > 0
+	})
+}
+
+// discover walks the meta pages of app's prefixes until pick finds what is
+// wanted in one, then, when simple is set, tries simple discovery.
+func discover(ctx context.Context, app *App, opts Options, what string, simple bool, pick func(*discoverer, *Result, []metaTag) bool) (*Result, error) {
 	d, err := newDiscoverer(app, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer d.close()
 	res := &Result{}
-	found, err := d.walk(ctx, res, func(tags []metaTag) bool {
-		res.PublicKeys = d.publicKeys(tags)
-		return len(res.PublicKeys) > 0
-	})
+	found, err := d.walk(ctx, res, func(tags []metaTag) bool { return pick(d, res, tags) })
 	if err != nil {
-		return nil, fmt.Errorf("discover public keys for %s: %w", app, err)
+		return nil, fmt.Errorf("discover %s for %s: %w", what, app, err)
 	}
 	if found {
 		res.Source = Meta
 		return res, nil
 	}
-	return res, notFound("public keys", app, res.Attempts)
+	if simple {
+		ep, err := d.simple(ctx, res)
+		if err != nil {
+			return nil, fmt.Errorf("discover %s for %s: %w", what, app, err)
+		}
+		if ep != nil {
+			res.Endpoints, res.Source = []Endpoint{*ep}, Simple
+			return res, nil
+		}
+	}
+	return res, notFound(what, app, res.Attempts)
 }
 
 // notFound summarises a failed discovery on one line.
