@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/acikit/acikit/internal/netcni"
+	"github.com/acikit/acikit/internal/sandbox"
 )
 
 // ListenInNetNS opens a TCP listener on 127.0.0.1 (port chosen by the
@@ -14,7 +14,7 @@ import (
 // belonging to that namespace while this process serves it from the host.
 func ListenInNetNS(nsPath string) (net.Listener, error) {
 	var ln net.Listener
-	err := netcni.InNetNS(nsPath, func() (err error) {
+	err := sandbox.InNetNS(nsPath, func() (err error) {
 		ln, err = net.Listen("tcp4", "127.0.0.1:0")
 		return err
 	})

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acikit/acikit/internal/sandbox"
+
 	"github.com/acikit/acikit/internal/netcni"
 	"github.com/acikit/acikit/internal/testutil"
 	"golang.org/x/sys/unix"
@@ -60,7 +62,7 @@ func TestListenInNetNS(t *testing.T) {
 		}
 		return nil
 	}
-	if err := netcni.InNetNS(ns, get); err != nil {
+	if err := sandbox.InNetNS(ns, get); err != nil {
 		t.Errorf("GET from inside the pod netns: %v", err)
 	}
 	if c, err := net.DialTimeout("tcp4", ln.Addr().String(), time.Second); err == nil {

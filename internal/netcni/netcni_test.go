@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acikit/acikit/internal/sandbox"
+
 	"github.com/acikit/acikit/internal/log"
 	"github.com/acikit/acikit/internal/testutil"
 	"golang.org/x/sys/unix"
@@ -28,7 +30,7 @@ func requireNet(t *testing.T) Options {
 
 func interfaces(t *testing.T, path string) []string {
 	var names []string
-	if err := InNetNS(path, func() error {
+	if err := sandbox.InNetNS(path, func() error {
 		ifs, err := net.Interfaces()
 		for _, i := range ifs {
 			up := ""
@@ -116,7 +118,7 @@ func TestDefaultNetworkTwoPods(t *testing.T) {
 
 	// Pod a listens on its address; pod b connects to it.
 	var ln net.Listener
-	if err := InNetNS(pods[0].ns, func() (err error) {
+	if err := sandbox.InNetNS(pods[0].ns, func() (err error) {
 		ln, err = net.Listen("tcp4", net.JoinHostPort(a.String(), "0"))
 		return err
 	}); err != nil {
@@ -131,7 +133,7 @@ func TestDefaultNetworkTwoPods(t *testing.T) {
 		}
 	}()
 	var got string
-	if err := InNetNS(pods[1].ns, func() error {
+	if err := sandbox.InNetNS(pods[1].ns, func() error {
 		c, err := net.DialTimeout("tcp4", ln.Addr().String(), 5*time.Second)
 		if err != nil {
 			return err

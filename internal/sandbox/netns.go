@@ -84,3 +84,37 @@ func onThread(fn func() (clean bool)) {
 	}()
 	<-done
 }
+
+// InNetNS runs f on a thread that has joined the network namespace at path
+// (a bind-mounted namespace file or /proc/PID/ns/net). Sockets f opens stay
+// in that namespace after it returns.
+func InNetNS(path string, f func() error) error {
+	var err error
+	onThread(func() bool {
+		var clean bool
+		clean, err = inNetNS(path, f)
+		return clean
+	})
+	return err
+}
+
+func inNetNS(path string, f func() error) (clean bool, err error) {
+	orig, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return true, err
+	}
+	defer orig.Close()
+	target, err := os.Open(path)
+	if err != nil {
+		return true, fmt.Errorf("open netns: %w", err)
+	}
+	defer target.Close()
+	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+		return true, fmt.Errorf("join netns %s: %w", path, err)
+	}
+	ferr := f()
+	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
+		return false, fmt.Errorf("return to own netns: %w", err)
+	}
+	return true, ferr
+}
