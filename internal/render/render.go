@@ -216,7 +216,8 @@ func (x *extractor) image(ctx context.Context, opts Options, im Image, top bool,
 		name := path.Clean(hdr.Name)
 		if name == aci.ManifestName {
 			if top {
-				if err := x.root.WriteFile(aci.ManifestName, mustRead(r), 0o644); err != nil {
+				_, raw := r.Manifest() // Next already read and checked it
+				if err := x.root.WriteFile(aci.ManifestName, raw, 0o644); err != nil {
 					return err
 				}
 			}
@@ -242,11 +243,6 @@ func (x *extractor) image(ctx context.Context, opts Options, im Image, top bool,
 		return errkind.Invalidf("image hash does not match expected: got %s, want %s", r.ID(), im.ID)
 	}
 	return nil
-}
-
-func mustRead(r io.Reader) []byte {
-	b, _ := io.ReadAll(r) // the manifest, already size-capped by the reader
-	return b
 }
 
 // allowed applies a whitelist. An image's own list drops only its
