@@ -195,3 +195,60 @@ func TestKilledFetch(t *testing.T) {
 		t.Errorf("tmp/ after a new fetch holds %v, want nothing", ents)
 	}
 }
+
+// --store-dir given before the command name beats $ACIKIT_STORE_DIR for
+// every store command.
+func TestStoreDirBeforeCommand(t *testing.T) {
+	fx := newFixture(t, 1000)
+	storeA := filepath.Join(fx.dir, "storeA")
+	fetchInto := func(store string) string {
+		r := testutil.Run(t, nil, testutil.Binary(t, "acfetch"), "--store-dir", store, "--trust-dir", fx.trustDir,
+			"--system-trust-dir", "", "--insecure-options=http", fx.url)
+		if r.Code != 0 {
+			t.Fatalf("fetch into %s: exit %d\n%s", store, r.Code, r.Stderr)
+		}
+		return strings.TrimSpace(r.Stdout)
+	}
+	id := fetchInto(fx.storeDir)
+	emptyA := filepath.Join(fx.dir, "emptyA")
+	t.Setenv("ACIKIT_STORE_DIR", emptyA)
+	acfetch := func(args ...string) testutil.Result {
+		return testutil.Run(t, nil, testutil.Binary(t, "acfetch"), append([]string{"--store-dir", fx.storeDir}, args...)...)
+	}
+	if r := acfetch("list", "--json"); r.Code != 0 || !strings.Contains(r.Stdout, id) {
+		t.Errorf("acfetch --store-dir B list = %q (exit %d, %s), want %s", r.Stdout, r.Code, r.Stderr, id)
+	}
+	if r := acfetch("cat-manifest", "example.com/hello"); r.Code != 0 || !strings.Contains(r.Stdout, "example.com/hello") {
+		t.Errorf("acfetch --store-dir B cat-manifest: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+	out := filepath.Join(fx.dir, "out.aci")
+	if r := acfetch("export", "-o", out, id); r.Code != 0 {
+		t.Errorf("acfetch --store-dir B export: exit %d, stderr %q", r.Code, r.Stderr)
+	} else if got, _ := os.ReadFile(out); !bytes.Equal(got, fx.image) {
+		t.Errorf("acfetch --store-dir B export wrote %d bytes, want the image's %d", len(got), len(fx.image))
+	}
+	if r := acfetch("verify"); r.Code != 0 || !strings.Contains(r.Stderr, fx.storeDir) {
+		t.Errorf("acfetch --store-dir B verify: exit %d, stderr %q, want it to name %s", r.Code, r.Stderr, fx.storeDir)
+	}
+	if r := acfetch("gc", "--older-than", "1ns"); r.Code != 0 || strings.TrimSpace(r.Stdout) != id {
+		t.Errorf("acfetch --store-dir B gc = %q (exit %d, %s), want %s removed", r.Stdout, r.Code, r.Stderr, id)
+	}
+	// rm acts on B and leaves the store of the environment alone.
+	fetchInto(fx.storeDir)
+	t.Setenv("ACIKIT_STORE_DIR", storeA)
+	fetchInto(storeA)
+	if r := acfetch("rm", "example.com/hello"); r.Code != 0 || strings.TrimSpace(r.Stdout) != id {
+		t.Errorf("acfetch --store-dir B rm = %q (exit %d, %s), want %s", r.Stdout, r.Code, r.Stderr, id)
+	}
+	if r := testutil.Run(t, nil, testutil.Binary(t, "acfetch"), "list", "--json"); !strings.Contains(r.Stdout, id) {
+		t.Errorf("after rm in B, the store of $ACIKIT_STORE_DIR lost the image: %q", r.Stdout)
+	}
+	if r := acfetch("list", "--json"); strings.Contains(r.Stdout, id) {
+		t.Errorf("after rm in B, B still lists the image: %q", r.Stdout)
+	}
+	// A flag the command does not take is refused, not dropped.
+	r := testutil.Run(t, nil, testutil.Binary(t, "acfetch"), "--insecure-options=image", "list")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "--insecure-options") || strings.Count(r.Stderr, "\n") != 2 {
+		t.Errorf("acfetch --insecure-options=image list: exit %d, stderr %q; want a usage error naming the flag", r.Code, r.Stderr)
+	}
+}

@@ -433,3 +433,33 @@ func TestPassphraseFromStdin(t *testing.T) {
 		t.Errorf("sign with a wrong passphrase on stdin: exit %d, stderr %q; want a wrong passphrase error", r.Code, r.Stderr)
 	}
 }
+
+// --trust-dir given to "trust" before list or rm beats $ACIKIT_TRUST_DIR;
+// a trust flag that list or rm does not take is refused.
+func TestTrustDirBeforeSubcommand(t *testing.T) {
+	dir := t.TempDir()
+	td, envDir := filepath.Join(dir, "given"), filepath.Join(dir, "env")
+	pub := filepath.Join(testutil.RepoRoot(t), "testdata", "keys", "tutorial.pub.asc")
+	for _, d := range []string{td, envDir} {
+		ok(t, acsign(t, nil, "trust", "--trust-dir", d, "--system-trust-dir", "", "--root", "--skip-fingerprint-review", pub), "trust into "+d)
+	}
+	t.Setenv("ACIKIT_TRUST_DIR", envDir)
+	t.Setenv("ACIKIT_SYSTEM_TRUST_DIR", "")
+	r := acsign(t, nil, "trust", "--trust-dir", td, "list", "--json")
+	ok(t, r, "trust --trust-dir T list")
+	if !strings.Contains(r.Stdout, td) || strings.Contains(r.Stdout, envDir) {
+		t.Errorf("trust --trust-dir T list = %q, want the keys of %s only", r.Stdout, td)
+	}
+	fp := strings.Split(strings.TrimSpace(acsign(t, nil, "trust", "list").Stdout), "\t")[2]
+	ok(t, acsign(t, nil, "trust", "--trust-dir", td, "rm", fp), "trust --trust-dir T rm")
+	if _, err := os.Stat(filepath.Join(td, "root.d", fp)); !os.IsNotExist(err) {
+		t.Errorf("trust --trust-dir T rm left %s in T: %v", fp, err)
+	}
+	if _, err := os.Stat(filepath.Join(envDir, "root.d", fp)); err != nil {
+		t.Errorf("trust --trust-dir T rm touched $ACIKIT_TRUST_DIR: %v", err)
+	}
+	r = acsign(t, nil, "trust", "--root", "rm", fp)
+	if r.Code != 2 || !strings.Contains(r.Stderr, "--root") {
+		t.Errorf("trust --root rm: exit %d, stderr %q; want a usage error naming --root", r.Code, r.Stderr)
+	}
+}

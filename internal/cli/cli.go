@@ -162,6 +162,7 @@ func prepare(app *ucli.App, notFound *error) {
 			if !trailingOK[cmd] && !cmd.SkipFlagParsing {
 				cmd.Before = chain(rejectTrailingFlags, cmd.Before)
 			}
+			cmd.Before = chain(inheritFlags, cmd.Before)
 			walk(cmd.Subcommands, path+" "+cmd.Name)
 		}
 	}

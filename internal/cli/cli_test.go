@@ -96,3 +96,54 @@ func TestParseInsecure(t *testing.T) {
 		t.Errorf("ParseInsecure(bogus) error = %v, want a usage error", err)
 	}
 }
+
+// A flag given before the command name reaches the command's own copy of
+// it, over the environment; repeated slice values replace the default.
+func TestInheritFlags(t *testing.T) {
+	t.Setenv("TOOL_S", "env1,env2")
+	t.Setenv("TOOL_DIR", "/env")
+	tests := []struct {
+		args     []string
+		wantDir  string
+		wantS    string
+		wantCode int
+	}{
+		{[]string{"tool", "do"}, "/env", "[env1 env2]", 0},
+		{[]string{"tool", "--dir", "/given", "do"}, "/given", "[env1 env2]", 0},
+		{[]string{"tool", "-d", "/given", "do"}, "/given", "[env1 env2]", 0},
+		{[]string{"tool", "--dir", "/app", "do", "--dir", "/cmd"}, "/cmd", "[env1 env2]", 0},
+		{[]string{"tool", "--s", "a", "--s", "b", "do"}, "/env", "[a b]", 0},
+		{[]string{"tool", "--s", "a", "do", "--s", "c"}, "/env", "[c]", 0},
+		{[]string{"tool", "--only-app", "do"}, "", "", 2},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var dir, s string
+			app := &ucli.App{
+				Name:      "tool",
+				Writer:    &bytes.Buffer{},
+				ErrWriter: &bytes.Buffer{},
+				Flags: []ucli.Flag{
+					&ucli.StringFlag{Name: "dir", Aliases: []string{"d"}, EnvVars: []string{"TOOL_DIR"}},
+					&ucli.StringSliceFlag{Name: "s", EnvVars: []string{"TOOL_S"}},
+					&ucli.BoolFlag{Name: "only-app"},
+				},
+				Commands: []*ucli.Command{{
+					Name: "do",
+					Flags: []ucli.Flag{
+						&ucli.StringFlag{Name: "dir", Aliases: []string{"d"}, EnvVars: []string{"TOOL_DIR"}},
+						&ucli.StringSliceFlag{Name: "s", EnvVars: []string{"TOOL_S"}},
+					},
+					Action: func(c *ucli.Context) error {
+						dir, s = c.String("d"), fmt.Sprint(c.StringSlice("s"))
+						return nil
+					},
+				}},
+			}
+			code := Main(context.Background(), app, tt.args)
+			if code != tt.wantCode || dir != tt.wantDir || s != tt.wantS {
+				t.Errorf("Main(%q) = %d, dir %q, s %s; want %d, %q, %s (stderr %q)", tt.args, code, dir, s, tt.wantCode, tt.wantDir, tt.wantS, app.ErrWriter)
+			}
+		})
+	}
+}

@@ -1,0 +1,14 @@
+package main
+
+import (
+	"testing"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/acikit/acikit/internal/cli/clitest"
+)
+
+// Every flag reaches the command it is given to, wherever it is given.
+func TestFlagPlacement(t *testing.T) {
+	clitest.Flags(t, func() *ucli.App { return newApp(&runner{exitCode: -1}) })
+}
