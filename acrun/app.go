@@ -56,7 +56,7 @@ was killed. The pod's UUID goes to stderr; the apps' output goes straight to acr
 }
 
 // commands lists the command names, so withRun knows what is not one.
-var commands = []string{"run", "list", "status", "gc", "rm", "enter", "cat-manifest", "version", "help", "h"}
+var commands = []string{"run", "list", "status", "gc", "rm", "enter", "cat-manifest", "version", "help"}
 
 // withRun makes "run" the default command: "acrun IMAGE" is "acrun run
 // IMAGE", and "acrun --net=host IMAGE" too. Global flags (--debug, --quiet)

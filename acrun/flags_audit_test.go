@@ -12,3 +12,8 @@ import (
 func TestFlagPlacement(t *testing.T) {
 	clitest.Flags(t, func() *ucli.App { return newApp(&runner{exitCode: -1}) })
 }
+
+// An operand named h or help is an operand, not a help request.
+func TestHelpOperands(t *testing.T) {
+	clitest.Operands(t, func() *ucli.App { return newApp(&runner{exitCode: -1}) })
+}

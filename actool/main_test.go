@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -393,5 +394,31 @@ func TestImageIDGoesOn(t *testing.T) {
 	}
 	if !strings.Contains(r.Stderr, "junk.aci") || strings.Count(r.Stderr, "\n") != 1 {
 		t.Errorf("image-id stderr = %q, want one line naming junk.aci", r.Stderr)
+	}
+}
+
+// Operands named h and help are paths, even after "--": an invalid layout
+// so named fails validation instead of printing help.
+func TestHelpNamedOperands(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"h", "help"} {
+		if err := os.Mkdir(filepath.Join(dir, n), 0o755); err != nil { // no manifest: invalid
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"validate", "h"}, {"validate", "help"}, {"validate", "--", "h"}, {"validate", "--", "help"},
+		{"cat-manifest", "h"}, {"image-id", "--", "help"}, {"build", "h", "out.aci"}} {
+		cmd := exec.Command(testutil.Binary(t, "actool"), args...)
+		cmd.Dir = dir
+		var so, se bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &so, &se
+		err := cmd.Run()
+		name := args[len(args)-1]
+		if args[0] == "build" {
+			name = args[1]
+		}
+		if err == nil || strings.Contains(so.String(), "USAGE") || !strings.Contains(se.String(), name) {
+			t.Errorf("actool %s: %v, stdout %.80q, stderr %q; want a failure about %s", strings.Join(args, " "), err, so.String(), se.String(), name)
+		}
 	}
 }

@@ -116,8 +116,11 @@ func Main(ctx context.Context, app *ucli.App, args []string) int {
 		app.ErrWriter = os.Stderr
 	}
 	var notFound error
-	prepare(app, &notFound)
+	prepare(app, &notFound, args)
 	err := app.RunContext(ctx, args)
+	if errors.Is(err, errHandled) {
+		err = nil
+	}
 	if err == nil {
 		err = notFound
 	}
@@ -144,7 +147,7 @@ func Report(w io.Writer, tool string, err error) {
 	}
 }
 
-func prepare(app *ucli.App, notFound *error) {
+func prepare(app *ucli.App, notFound *error, args []string) {
 	app.ExitErrHandler = func(*ucli.Context, error) {}
 	app.EnableBashCompletion = true
 	app.HideVersion = true
@@ -155,20 +158,104 @@ func prepare(app *ucli.App, notFound *error) {
 	app.CommandNotFound = func(c *ucli.Context, name string) {
 		*notFound = errkind.Usagef("unknown command %q", name)
 	}
-	var walk func(cmds []*ucli.Command, path string)
-	walk = func(cmds []*ucli.Command, path string) {
+	var raw []string
+	if len(args) > 0 {
+		raw = args[1:]
+	}
+	var walk func(cmds []*ucli.Command)
+	walk = func(cmds []*ucli.Command) {
 		for _, cmd := range cmds {
 			cmd.OnUsageError = usageError
+			var trailing, dashdash ucli.BeforeFunc
 			if !trailingOK[cmd] && !cmd.SkipFlagParsing {
-				cmd.Before = chain(rejectTrailingFlags, cmd.Before)
+				trailing = rejectTrailingFlags
 			}
-			cmd.Before = chain(inheritFlags, cmd.Before)
-			walk(cmd.Subcommands, path+" "+cmd.Name)
+			if len(cmd.Subcommands) == 0 {
+				// urfave adds a "help" (alias "h") subcommand to every
+				// command, which turns an operand named h or help into a
+				// help request: help is --help, or "help" where a command
+				// name goes.
+				cmd.HideHelpCommand = true
+			} else {
+				if cmd.Command("help") == nil {
+					cmd.Subcommands = append(cmd.Subcommands, helpCommand())
+				}
+				dashdash = operandsAfterDashDash(cmd.Action, func(c *ucli.Context) []string {
+					return c.Lineage()[1].Args().Tail()
+				})
+			}
+			cmd.Before = chain(inheritFlags, trailing, cmd.Before, dashdash)
+			walk(cmd.Subcommands)
 		}
 	}
-	walk(app.Commands, app.Name)
+	walk(app.Commands)
+	var trailing, dashdash ucli.BeforeFunc
 	if app.Action != nil && !trailingOKApp[app] {
-		app.Before = chain(rejectTrailingFlags, app.Before)
+		trailing = rejectTrailingFlags
+	}
+	if len(app.Commands) > 0 {
+		if app.Command("help") == nil {
+			app.Commands = append(app.Commands, helpCommand())
+			// urfave adds --help only with its own help command.
+			app.Flags = append(app.Flags, ucli.HelpFlag)
+		}
+		dashdash = operandsAfterDashDash(app.Action, func(*ucli.Context) []string { return raw })
+	} else {
+		app.HideHelpCommand = true
+	}
+	app.Before = chain(trailing, app.Before, dashdash)
+}
+
+// errHandled stops urfave after a Before did the command's work itself;
+// Main treats it as success.
+var errHandled = errors.New("handled")
+
+// operandsAfterDashDash keeps urfave from running a subcommand named by an
+// operand that came after "--" ("acsign trust --root -- list" trusts the
+// key file list; "acfetch -- help" fetches help): after "--" nothing is a
+// command. rawArgs are the command's arguments as typed, its name left out.
+func operandsAfterDashDash(action ucli.ActionFunc, rawArgs func(*ucli.Context) []string) ucli.BeforeFunc {
+	return func(c *ucli.Context) error {
+		n := c.NArg()
+		raw := rawArgs(c)
+		// Flag parsing stops at the first operand, so the operands are the
+		// last n raw arguments, and the "--" that ended the flags is just
+		// before them.
+		i := len(raw) - n - 1
+		if n == 0 || i < 0 || raw[i] != "--" || c.Command.Command(c.Args().First()) == nil {
+			return nil
+		}
+		if action == nil {
+			return errkind.Usagef("%s takes a command, not %q after --", c.Command.HelpName, c.Args().First())
+		}
+		if err := action(c); err != nil {
+			return err
+		}
+		return errHandled
+	}
+}
+
+// helpCommand is "help [COMMAND]", without urfave's alias h.
+func helpCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:            "help",
+		Usage:           "show the commands, or one command's help",
+		ArgsUsage:       "[COMMAND]",
+		HideHelpCommand: true,
+		Action: func(c *ucli.Context) error {
+			parent := c.Lineage()[1]
+			root := len(parent.Lineage()) <= 2
+			if name := c.Args().First(); name != "" {
+				if parent.Command.Command(name) == nil {
+					return errkind.Usagef("no command %q", name)
+				}
+				return ucli.ShowCommandHelp(parent, name)
+			}
+			if root {
+				return ucli.ShowAppHelp(parent)
+			}
+			return ucli.ShowSubcommandHelp(parent)
+		},
 	}
 }
 
@@ -176,15 +263,18 @@ func usageError(_ *ucli.Context, err error, _ bool) error {
 	return errkind.Mark(err, errkind.Usage)
 }
 
-func chain(first, second ucli.BeforeFunc) ucli.BeforeFunc {
-	if second == nil {
-		return first
-	}
+// chain runs the non-nil befores in order, up to the first error.
+func chain(befores ...ucli.BeforeFunc) ucli.BeforeFunc {
 	return func(c *ucli.Context) error {
-		if err := first(c); err != nil {
-			return err
+		for _, b := range befores {
+			if b == nil {
+				continue
+			}
+			if err := b(c); err != nil {
+				return err
+			}
 		}
-		return second(c)
+		return nil
 	}
 }
 

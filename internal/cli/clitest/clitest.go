@@ -26,6 +26,8 @@ type command struct {
 	// ancestors' flags, nearest last: anc[i] are the flags given after
 	// path[:i] (anc[0] the app's).
 	anc [][]ucli.Flag
+	// ownParser: the command parses its arguments itself (SkipFlagParsing).
+	ownParser bool
 }
 
 func commands(app *ucli.App) []command {
@@ -37,8 +39,8 @@ func commands(app *ucli.App) []command {
 	walk = func(cmds []*ucli.Command, path []string, anc [][]ucli.Flag) {
 		for _, c := range cmds {
 			p := append(slices.Clone(path), c.Name)
-			if c.Action != nil && !c.SkipFlagParsing {
-				out = append(out, command{path: p, cmd: c, flags: c.Flags, anc: anc})
+			if c.Action != nil {
+				out = append(out, command{path: p, cmd: c, flags: c.Flags, anc: anc, ownParser: c.SkipFlagParsing})
 			}
 			walk(c.Subcommands, p, append(slices.Clone(anc), c.Flags))
 		}
@@ -172,6 +174,9 @@ func Flags(t *testing.T, newApp func() *ucli.App) {
 		}
 	}
 	for _, c := range commands(app) {
+		if c.ownParser {
+			continue // its flags are its own parser's, tested with it
+		}
 		label := strings.Join(c.path, " ")
 		base := required(c)
 		for _, f := range c.flags {
@@ -255,6 +260,57 @@ func Flags(t *testing.T, newApp func() *ucli.App) {
 					})
 				}
 			}
+		}
+	}
+}
+
+// Operands checks that an operand named h or help, before or after "--",
+// reaches every command's action as an operand, never as a help request;
+// only "help" where a subcommand name may go (without "--") asks for help.
+func Operands(t *testing.T, newApp func() *ucli.App) {
+	for _, c := range commands(newApp()) {
+		label := strings.Join(c.path, " ")
+		hasSub := c.cmd == nil || len(c.cmd.Subcommands) > 0
+		for _, ops := range [][]string{{"h"}, {"help"}, {"--", "h"}, {"--", "help"}} {
+			if hasSub && len(ops) == 1 && ops[0] == "help" {
+				continue
+			}
+			args := slices.Concat(c.path, required(c), ops)
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				app := newApp()
+				var ran, got = "<nothing>", ""
+				rec := func(label string) ucli.ActionFunc {
+					return func(c *ucli.Context) error {
+						ran, got = label, strings.Join(c.Args().Slice(), " ")
+						return nil
+					}
+				}
+				if app.Action != nil {
+					app.Action = rec("")
+				}
+				var walk func(cmds []*ucli.Command, path string)
+				walk = func(cmds []*ucli.Command, path string) {
+					for _, c := range cmds {
+						p := strings.TrimSpace(path + " " + c.Name)
+						if c.Action != nil {
+							c.Action = rec(p)
+						}
+						walk(c.Subcommands, p)
+					}
+				}
+				walk(app.Commands, "")
+				var out, errb bytes.Buffer
+				app.Writer, app.ErrWriter = &out, &errb
+				code := cli.Main(context.Background(), app, append([]string{app.Name}, args...))
+				want := ops[len(ops)-1]
+				if c.ownParser {
+					want = strings.Join(ops, " ") // "--" is its parser's to read
+				}
+				if code != 0 || ran != label || got != want {
+					t.Errorf("%s %s: exit %d, ran %q with operands %q, want %q with %q (stdout %.60q, stderr %q)",
+						app.Name, strings.Join(args, " "), code, ran, got, label, want, out.String(), errb.String())
+				}
+			})
 		}
 	}
 }
