@@ -384,12 +384,19 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sign", "--key", "k", "--passphrase-file", "-", "-"}, "only one of the key, the image and the passphrase file"},
 		{[]string{"keygen", "--name", "x", "--passphrase-file", "/dev/zero"}, "too large"},
 		{[]string{"verify", "--keyring", "k", "--trust-dir", "d", "img"}, "--keyring excludes"},
+		{[]string{"export"}, "export needs --key"},
+		{[]string{"sign", "img"}, "sign needs --key"},
+		{[]string{"sign", "img", "--key", "k"}, "flag --key after argument \"img\""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			r := acsign(t, []byte{}, tt.args...)
 			if r.Code != 2 || !strings.Contains(r.Stderr, tt.want) {
 				t.Errorf("acsign %v: exit %d, stderr %q; want 2 and %q", tt.args, r.Code, r.Stderr, tt.want)
+			}
+			// One line, and a pointer to the help: nothing on stdout.
+			if r.Stdout != "" || strings.Count(r.Stderr, "\n") != 2 {
+				t.Errorf("acsign %v: stdout %q, stderr %q; want one error line and the help pointer", tt.args, r.Stdout, r.Stderr)
 			}
 		})
 	}

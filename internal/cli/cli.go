@@ -184,7 +184,7 @@ func prepare(app *ucli.App, notFound *error, args []string) {
 					return c.Lineage()[1].Args().Tail()
 				})
 			}
-			cmd.Before = chain(inheritFlags, trailing, cmd.Before, dashdash)
+			cmd.Before = chain(inheritFlags, trailing, requireFlags(takeRequired(cmd.Flags)), cmd.Before, dashdash)
 			walk(cmd.Subcommands)
 		}
 	}
@@ -203,7 +203,7 @@ func prepare(app *ucli.App, notFound *error, args []string) {
 	} else {
 		app.HideHelpCommand = true
 	}
-	app.Before = chain(trailing, app.Before, dashdash)
+	app.Before = chain(trailing, requireFlags(takeRequired(app.Flags)), app.Before, dashdash)
 }
 
 // errHandled stops urfave after a Before did the command's work itself;

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/acikit/acikit/internal/errkind"
 	ucli "github.com/urfave/cli/v2"
@@ -128,4 +129,51 @@ func copyValue(fs *flag.FlagSet, target ucli.Flag, src *flag.Flag) error {
 		}
 	}
 	return nil
+}
+
+// takeRequired clears the Required mark of cmd's flags and returns their
+// names. urfave checks required flags before any Before runs and answers a
+// missing one with the whole help on stdout; requireFlags checks them
+// after the trailing-flag guard instead, so "acsign sign IMG --key K" is
+// told that the flag came after the argument.
+func takeRequired(flags []ucli.Flag) []string {
+	var names []string
+	for _, f := range flags {
+		r, ok := f.(ucli.RequiredFlag)
+		if !ok || !r.IsRequired() {
+			continue
+		}
+		if v := reflect.ValueOf(f).Elem().FieldByName("Required"); v.IsValid() && v.CanSet() {
+			v.SetBool(false)
+			names = append(names, f.Names()[0])
+		}
+	}
+	return names
+}
+
+// requireFlags is a usage error naming the first of names not given.
+func requireFlags(names []string) ucli.BeforeFunc {
+	if len(names) == 0 {
+		return nil
+	}
+	return func(c *ucli.Context) error {
+		for _, n := range names {
+			if !c.IsSet(n) {
+				return errkind.Usagef("%s needs --%s", commandName(c), n)
+			}
+		}
+		return nil
+	}
+}
+
+// commandName is the command's name below the tool ("trust rm").
+func commandName(c *ucli.Context) string {
+	if c.Command == nil {
+		return c.App.Name
+	}
+	name := strings.TrimPrefix(c.Command.HelpName, c.App.Name+" ")
+	if name == "" {
+		return c.App.Name
+	}
+	return name
 }
