@@ -115,25 +115,36 @@ func Main(ctx context.Context, app *ucli.App, args []string) int {
 	if app.ErrWriter == nil {
 		app.ErrWriter = os.Stderr
 	}
-	var notFound error
-	prepare(app, &notFound, args)
+	st := &runState{command: app.Name}
+	prepare(app, st, args)
 	err := app.RunContext(ctx, args)
 	if errors.Is(err, errHandled) {
 		err = nil
 	}
 	if err == nil {
-		err = notFound
+		err = st.notFound
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		// A signal arrived and the work failed because of it.
 		err = fmt.Errorf("%w: %w", ErrInterrupted, err)
 	}
-	Report(app.ErrWriter, app.Name, err)
+	report(app.ErrWriter, app.Name, st.command, err)
 	return Code(err)
 }
 
+// runState is what Main learns while urfave runs the app.
+type runState struct {
+	notFound error
+	// command is the full name of the command that ran or failed
+	// ("acsign trust rm"), for the pointer to its help.
+	command string
+}
+
 // Report prints err as "<tool>: <message>" plus an optional hint line.
-func Report(w io.Writer, tool string, err error) {
+func Report(w io.Writer, tool string, err error) { report(w, tool, tool, err) }
+
+// report is Report with a usage error pointing at command's help.
+func report(w io.Writer, tool, command string, err error) {
 	if err == nil || errors.Is(err, ErrSilent) {
 		return
 	}
@@ -143,20 +154,25 @@ func Report(w io.Writer, tool string, err error) {
 	if errors.As(err, &h) && h.Hint() != "" {
 		fmt.Fprintf(w, "%s: hint: %s\n", tool, h.Hint())
 	} else if errors.Is(err, errkind.Usage) {
-		fmt.Fprintf(w, "%s: run '%s --help' for usage\n", tool, tool)
+		fmt.Fprintf(w, "%s: run '%s --help' for usage\n", tool, command)
 	}
 }
 
-func prepare(app *ucli.App, notFound *error, args []string) {
+func prepare(app *ucli.App, st *runState, args []string) {
 	app.ExitErrHandler = func(*ucli.Context, error) {}
 	app.EnableBashCompletion = true
 	app.HideVersion = true
 	if app.Version == "" {
 		app.Version = Version
 	}
+	usageError := func(c *ucli.Context, err error, _ bool) error {
+		st.record(c)
+		return errkind.Mark(err, errkind.Usage)
+	}
 	app.OnUsageError = usageError
 	app.CommandNotFound = func(c *ucli.Context, name string) {
-		*notFound = errkind.Usagef("unknown command %q", name)
+		st.record(c)
+		st.notFound = errkind.Usagef("unknown command %q", name)
 	}
 	var raw []string
 	if len(args) > 0 {
@@ -184,7 +200,7 @@ func prepare(app *ucli.App, notFound *error, args []string) {
 					return c.Lineage()[1].Args().Tail()
 				})
 			}
-			cmd.Before = chain(inheritFlags, trailing, requireFlags(takeRequired(cmd.Flags)), cmd.Before, dashdash)
+			cmd.Before = chain(st.record, inheritFlags, trailing, requireFlags(takeRequired(cmd.Flags)), cmd.Before, dashdash)
 			walk(cmd.Subcommands)
 		}
 	}
@@ -203,7 +219,7 @@ func prepare(app *ucli.App, notFound *error, args []string) {
 	} else {
 		app.HideHelpCommand = true
 	}
-	app.Before = chain(trailing, requireFlags(takeRequired(app.Flags)), app.Before, dashdash)
+	app.Before = chain(st.record, trailing, requireFlags(takeRequired(app.Flags)), app.Before, dashdash)
 }
 
 // errHandled stops urfave after a Before did the command's work itself;
@@ -259,8 +275,12 @@ func helpCommand() *ucli.Command {
 	}
 }
 
-func usageError(_ *ucli.Context, err error, _ bool) error {
-	return errkind.Mark(err, errkind.Usage)
+// record notes the command c runs, innermost last.
+func (st *runState) record(c *ucli.Context) error {
+	if c.Command != nil && c.Command.HelpName != "" {
+		st.command = c.Command.HelpName
+	}
+	return nil
 }
 
 // chain runs the non-nil befores in order, up to the first error.
@@ -301,6 +321,9 @@ func AllowAppFlagsAfterArgs(app *ucli.App) *ucli.App {
 // "--flag" as another argument.
 func rejectTrailingFlags(c *ucli.Context) error {
 	args := c.Args().Slice()
+	if len(args) > 0 && c.Command != nil && c.Command.Command(args[0]) != nil {
+		return nil // the subcommand checks its own
+	}
 	for i, a := range args {
 		if a == "--" {
 			return nil

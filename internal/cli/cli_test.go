@@ -73,8 +73,17 @@ func TestMain(t *testing.T) {
 			}
 			got := errb.String()
 			if tt.wantCode == 2 {
-				// Usage errors add a pointer to --help after the message.
-				got = strings.TrimSuffix(got, "tool: run 'tool --help' for usage\n")
+				// Usage errors add a pointer to the help of the command
+				// that failed.
+				cmd := "tool do"
+				if tt.args[1] == "nope" {
+					cmd = "tool"
+				}
+				ptr := "tool: run '" + cmd + " --help' for usage\n"
+				if !strings.HasSuffix(got, ptr) {
+					t.Errorf("Main(%q) stderr = %q, want it to end in %q", tt.args, got, ptr)
+				}
+				got = strings.TrimSuffix(got, ptr)
 			}
 			if got != tt.wantErr {
 				t.Errorf("Main(%q) stderr = %q, want %q", tt.args, got, tt.wantErr)
@@ -145,5 +154,36 @@ func TestInheritFlags(t *testing.T) {
 				t.Errorf("Main(%q) = %d, dir %q, s %s; want %d, %q, %s (stderr %q)", tt.args, code, dir, s, tt.wantCode, tt.wantDir, tt.wantS, app.ErrWriter)
 			}
 		})
+	}
+}
+
+// The pointer after a usage error names the help of the command that
+// failed, however deep.
+func TestUsagePointer(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tool", "--nope"}, "tool"},
+		{[]string{"tool", "nope"}, "tool"},
+		{[]string{"tool", "keys", "--nope"}, "tool keys"},
+		{[]string{"tool", "keys", "rm", "--nope"}, "tool keys rm"},
+		{[]string{"tool", "keys", "rm"}, "tool keys rm"},
+		{[]string{"tool", "keys", "rm", "a", "--x"}, "tool keys rm"},
+	} {
+		var errb bytes.Buffer
+		app := &ucli.App{Name: "tool", Writer: &bytes.Buffer{}, ErrWriter: &errb, Commands: []*ucli.Command{{
+			Name: "keys",
+			Subcommands: []*ucli.Command{{
+				Name:   "rm",
+				Flags:  []ucli.Flag{&ucli.BoolFlag{Name: "x"}},
+				Action: func(c *ucli.Context) error { return NArgs(c, 1, 1) },
+			}},
+		}}}
+		code := Main(context.Background(), app, tt.args)
+		want := "tool: run '" + tt.want + " --help' for usage\n"
+		if code != 2 || !strings.HasSuffix(errb.String(), want) || strings.Count(errb.String(), "\n") != 2 {
+			t.Errorf("Main(%q) = %d, stderr %q; want 2 and a pointer %q", tt.args, code, errb.String(), want)
+		}
 	}
 }
