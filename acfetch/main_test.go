@@ -252,3 +252,24 @@ func TestStoreDirBeforeCommand(t *testing.T) {
 		t.Errorf("acfetch --insecure-options=image list: exit %d, stderr %q; want a usage error naming the flag", r.Code, r.Stderr)
 	}
 }
+
+// An existing output is refused in one line that names --overwrite.
+func TestExistsSaysOverwrite(t *testing.T) {
+	fx := newFixture(t, 1000)
+	id := strings.TrimSpace(fx.run(t, "fetch", "--insecure-options=http", fx.url).Stdout)
+	taken := filepath.Join(fx.dir, "taken.aci")
+	os.WriteFile(taken, []byte("mine"), 0o644)
+	for _, args := range [][]string{
+		{"export", "-o", taken, id},
+		{"fetch", "--insecure-options=http", "-o", taken, fx.url},
+	} {
+		r := fx.run(t, args...)
+		if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, taken) ||
+			!strings.HasSuffix(r.Stderr, ": file exists (use --overwrite to replace it)\n") {
+			t.Errorf("acfetch %s: exit %d, stderr %q; want one line naming the file and --overwrite", strings.Join(args, " "), r.Code, r.Stderr)
+		}
+		if b, _ := os.ReadFile(taken); string(b) != "mine" {
+			t.Errorf("acfetch %s replaced the file", strings.Join(args, " "))
+		}
+	}
+}

@@ -123,7 +123,7 @@ func copyOut(c *ucli.Context, open func(string) (*os.File, error), id, name stri
 	defer in.Close()
 	out, err := cli.CreateOutput(c, name, 0o644, c.Bool("overwrite"))
 	if err != nil {
-		return err
+		return fmt.Errorf("write %w", err)
 	}
 	defer out.Abort()
 	if _, err := io.Copy(out, in); err != nil {

@@ -470,3 +470,22 @@ func TestTrustDirBeforeSubcommand(t *testing.T) {
 		t.Errorf("trust --root rm: exit %d, stderr %q; want a usage error naming --root", r.Code, r.Stderr)
 	}
 }
+
+// An existing output is refused in one line that names --overwrite.
+func TestExistsSaysOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	sec, pub := filepath.Join(dir, "secret.asc"), filepath.Join(dir, "pubkeys.gpg")
+	ok(t, acsign(t, nil, "keygen", "--name", "x", "--type", "ed25519", "--no-passphrase", "--secret-out", sec, "--public-out", pub), "keygen")
+	img := filepath.Join(dir, "img.aci")
+	os.WriteFile(img, []byte("image"), 0o644)
+	os.WriteFile(img+".asc", []byte("mine"), 0o644)
+	for _, args := range [][]string{
+		{"keygen", "--name", "x", "--type", "ed25519", "--no-passphrase", "--secret-out", sec, "--public-out", filepath.Join(dir, "new.gpg")},
+		{"sign", "--key", sec, img},
+	} {
+		r := acsign(t, nil, args...)
+		if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.HasSuffix(r.Stderr, ": file exists (use --overwrite to replace it)\n") {
+			t.Errorf("acsign %s: exit %d, stderr %q; want one line ending in the --overwrite hint", strings.Join(args, " "), r.Code, r.Stderr)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func build(c *ucli.Context) error {
 	}
 	o, err := cli.CreateOutput(c, out, 0o644, c.Bool("overwrite"))
 	if err != nil {
-		return fmt.Errorf("build: %w", err)
+		return fmt.Errorf("write %w", err)
 	}
 	defer o.Abort()
 	id, err := aci.Build(c.Context, dir, o, aci.BuildOptions{

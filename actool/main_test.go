@@ -422,3 +422,25 @@ func TestHelpNamedOperands(t *testing.T) {
 		}
 	}
 }
+
+// An existing output is refused in one line that names the file and
+// --overwrite.
+func TestExistsSaysOverwrite(t *testing.T) {
+	dir := layout(t, helloManifest(t))
+	tmp := t.TempDir()
+	img, taken := filepath.Join(tmp, "in.aci"), filepath.Join(tmp, "taken.aci")
+	if r := actool(t, nil, "build", dir, img); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	os.WriteFile(taken, []byte("mine"), 0o644)
+	for _, args := range [][]string{{"build", dir, taken}, {"patch-manifest", "--name", "example.com/x", img, taken}} {
+		r := actool(t, nil, args...)
+		want := "actool: write " + taken + ": file exists (use --overwrite to replace it)\n"
+		if r.Code != 1 || r.Stderr != want {
+			t.Errorf("actool %s: exit %d, stderr %q; want 1 and %q", strings.Join(args, " "), r.Code, r.Stderr, want)
+		}
+		if b, _ := os.ReadFile(taken); string(b) != "mine" {
+			t.Errorf("actool %s replaced the file", strings.Join(args, " "))
+		}
+	}
+}

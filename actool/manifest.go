@@ -218,7 +218,7 @@ func patchManifest(c *ucli.Context) error {
 	defer in.Close()
 	o, err := cli.CreateOutput(c, output, 0o644, replace || c.Bool("overwrite"))
 	if err != nil {
-		return fmt.Errorf("patch-manifest: %w", err)
+		return fmt.Errorf("write %w", err)
 	}
 	defer o.Abort()
 	wopts := aci.WriterOptions{Compression: compress.Gzip}

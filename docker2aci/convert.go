@@ -121,9 +121,11 @@ func writeLayers(c *ucli.Context, im *dockerconv.Image) error {
 	return nil
 }
 
+// existsHint names the file that is in the way; Main adds the --overwrite
+// hint.
 func existsHint(err error) error {
 	if errors.Is(err, atomicfile.ErrExists) {
-		return cli.WithHint(err, "use --overwrite or -o")
+		return fmt.Errorf("write %w", err)
 	}
 	return err
 }

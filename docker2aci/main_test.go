@@ -125,3 +125,17 @@ func runIn(t *testing.T, dir, bin string, args ...string) testutil.Result {
 	defer os.Chdir(old)
 	return testutil.Run(t, nil, bin, args...)
 }
+
+// An existing output is refused in one line that names --overwrite.
+func TestExistsSaysOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	legacyArchive(t, dir, []tarFile{{"bin/true", "x"}})
+	os.WriteFile(filepath.Join(dir, "taken.aci"), []byte("mine"), 0o644)
+	os.WriteFile(filepath.Join(dir, "example-tool-1.0.aci"), []byte("mine"), 0o644)
+	for _, args := range [][]string{{"-o", "taken.aci", "in.tar"}, {"in.tar"}} {
+		r := runIn(t, dir, testutil.Binary(t, "docker2aci"), args...)
+		if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.HasSuffix(r.Stderr, ".aci: file exists (use --overwrite to replace it)\n") {
+			t.Errorf("docker2aci %s: exit %d, stderr %q; want one line naming --overwrite", strings.Join(args, " "), r.Code, r.Stderr)
+		}
+	}
+}

@@ -22,8 +22,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
+	"github.com/acikit/acikit/internal/atomicfile"
 	"github.com/acikit/acikit/internal/errkind"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -128,6 +130,9 @@ func Main(ctx context.Context, app *ucli.App, args []string) int {
 		// A signal arrived and the work failed because of it.
 		err = fmt.Errorf("%w: %w", ErrInterrupted, err)
 	}
+	if errors.Is(err, atomicfile.ErrExists) && hasFlag(st.flags, "overwrite") && !strings.Contains(err.Error(), "--overwrite") {
+		err = &withSuffix{err, " (use --overwrite to replace it)"}
+	}
 	report(app.ErrWriter, app.Name, st.command, err)
 	return Code(err)
 }
@@ -138,6 +143,7 @@ type runState struct {
 	// command is the full name of the command that ran or failed
 	// ("acsign trust rm"), for the pointer to its help.
 	command string
+	flags   []ucli.Flag // its flags
 }
 
 // Report prints err as "<tool>: <message>" plus an optional hint line.
@@ -275,10 +281,28 @@ func helpCommand() *ucli.Command {
 	}
 }
 
+// withSuffix adds words to the end of an error's message.
+type withSuffix struct {
+	err    error
+	suffix string
+}
+
+func (e *withSuffix) Error() string { return e.err.Error() + e.suffix }
+func (e *withSuffix) Unwrap() error { return e.err }
+
+func hasFlag(flags []ucli.Flag, name string) bool {
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
+}
+
 // record notes the command c runs, innermost last.
 func (st *runState) record(c *ucli.Context) error {
 	if c.Command != nil && c.Command.HelpName != "" {
-		st.command = c.Command.HelpName
+		st.command, st.flags = c.Command.HelpName, c.Command.Flags
 	}
 	return nil
 }
