@@ -70,7 +70,7 @@ func withRun(args []string) []string {
 		return args
 	}
 	a := args[i]
-	if a == "-h" || a == "--help" || a == "--generate-bash-completion" {
+	if a == "-h" || a == "--help" || a == "--version" || a == "--generate-bash-completion" {
 		return args
 	}
 	for _, c := range commands {

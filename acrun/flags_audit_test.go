@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	ucli "github.com/urfave/cli/v2"
@@ -16,4 +17,27 @@ func TestFlagPlacement(t *testing.T) {
 // An operand named h or help is an operand, not a help request.
 func TestHelpOperands(t *testing.T) {
 	clitest.Operands(t, func() *ucli.App { return newApp(&runner{exitCode: -1}) })
+}
+
+// --version is the version command.
+func TestVersionFlag(t *testing.T) {
+	clitest.Version(t, func() *ucli.App { return newApp(&runner{exitCode: -1}) })
+}
+
+// withRun leaves the tool's own flags and commands alone and makes
+// anything else (an image, also one named h) run's.
+func TestWithRunOwnWords(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"acrun --version", "acrun --version"},
+		{"acrun --help", "acrun --help"},
+		{"acrun help", "acrun help"},
+		{"acrun h", "acrun run h"},
+		{"acrun --debug list", "acrun --debug list"},
+		{"acrun --debug img.aci", "acrun --debug run img.aci"},
+		{"acrun -- help", "acrun run -- help"},
+	} {
+		if got := strings.Join(withRun(strings.Fields(tt.in)), " "); got != tt.want {
+			t.Errorf("withRun(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
 }

@@ -30,9 +30,8 @@ from ~/.docker/config.json unless --username is given.`,
 			cli.InsecureOptionsFlag(),
 			&ucli.BoolFlag{Name: "insecure-skip-verify", Hidden: true, Usage: "same as --insecure-options=tls"},
 			&ucli.BoolFlag{Name: "insecure-allow-http", Hidden: true, Usage: "same as --insecure-options=http"},
-			&ucli.BoolFlag{Name: "version", Usage: "print the version and exit"},
 		},
-		HideHelpCommand: true,
-		Action:          convert,
+		Action:   convert,
+		Commands: []*ucli.Command{cli.VersionCommand()},
 	}
 }

@@ -17,10 +17,6 @@ import (
 )
 
 func convert(c *ucli.Context) error {
-	if c.Bool("version") {
-		fmt.Fprintf(cli.Stdout(c), "%s version %s\nappc version %s\n", c.App.Name, c.App.Version, cli.SpecVersion)
-		return nil
-	}
 	if c.NArg() != 1 {
 		return errkind.Usagef("need exactly one IMAGE argument, got %d", c.NArg())
 	}

@@ -11,3 +11,6 @@ func TestFlagPlacement(t *testing.T) { clitest.Flags(t, newApp) }
 
 // An operand named h or help is an operand, not a help request.
 func TestHelpOperands(t *testing.T) { clitest.Operands(t, newApp) }
+
+// --version is the version command.
+func TestVersionFlag(t *testing.T) { clitest.Version(t, newApp) }

@@ -225,7 +225,18 @@ func prepare(app *ucli.App, st *runState, args []string) {
 	} else {
 		app.HideHelpCommand = true
 	}
-	app.Before = chain(st.record, trailing, requireFlags(takeRequired(app.Flags)), app.Before, dashdash)
+	// --version is the version command, in every tool.
+	if !hasFlag(app.Flags, "version") {
+		app.Flags = append(app.Flags, &ucli.BoolFlag{Name: "version", Usage: "print the version"})
+	}
+	version := func(c *ucli.Context) error {
+		if !c.Bool("version") {
+			return nil
+		}
+		printVersion(c)
+		return errHandled
+	}
+	app.Before = chain(st.record, version, trailing, requireFlags(takeRequired(app.Flags)), app.Before, dashdash)
 }
 
 // errHandled stops urfave after a Before did the command's work itself;

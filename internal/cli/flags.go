@@ -104,8 +104,12 @@ func VersionCommand() *ucli.Command {
 		Name:  "version",
 		Usage: "print the version",
 		Action: func(c *ucli.Context) error {
-			fmt.Fprintf(Stdout(c), "%s version %s\nappc version %s\n", c.App.Name, c.App.Version, SpecVersion)
+			printVersion(c)
 			return nil
 		},
 	}
+}
+
+func printVersion(c *ucli.Context) {
+	fmt.Fprintf(Stdout(c), "%s version %s\nappc version %s\n", c.App.Name, c.App.Version, SpecVersion)
 }

@@ -49,6 +49,11 @@ func commands(app *ucli.App) []command {
 	return out
 }
 
+// handledByCLI: --help and --version are answered before any command.
+func handledByCLI(f ucli.Flag) bool {
+	return slices.Contains(f.Names(), "help") || slices.Contains(f.Names(), "version")
+}
+
 // testValue is a value for f unlike its default, as typed on the command
 // line (empty for a bool flag, which is given bare) and in the environment.
 func testValue(t *testing.T, f ucli.Flag) (arg, env string) {
@@ -180,7 +185,7 @@ func Flags(t *testing.T, newApp func() *ucli.App) {
 		label := strings.Join(c.path, " ")
 		base := required(c)
 		for _, f := range c.flags {
-			if slices.Contains(f.Names(), "help") {
+			if handledByCLI(f) {
 				continue
 			}
 			name := f.Names()[0]
@@ -228,7 +233,7 @@ func Flags(t *testing.T, newApp func() *ucli.App) {
 		// Before the command name: every flag of every ancestor.
 		for i, anc := range c.anc {
 			for _, f := range anc {
-				if slices.Contains(f.Names(), "help") {
+				if handledByCLI(f) {
 					continue
 				}
 				name := f.Names()[0]
@@ -312,5 +317,23 @@ func Operands(t *testing.T, newApp func() *ucli.App) {
 				}
 			})
 		}
+	}
+}
+
+// Version checks that --version prints what the version command prints.
+func Version(t *testing.T, newApp func() *ucli.App) {
+	var outs []string
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		app := newApp()
+		var out, errb bytes.Buffer
+		app.Writer, app.ErrWriter = &out, &errb
+		code := cli.Main(context.Background(), app, append([]string{app.Name}, args...))
+		if code != 0 || !strings.HasPrefix(out.String(), app.Name+" version ") || errb.Len() != 0 {
+			t.Errorf("%s %s: exit %d, stdout %q, stderr %q; want the version", app.Name, args[0], code, out.String(), errb.String())
+		}
+		outs = append(outs, out.String())
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("--version printed %q, the version command %q", outs[0], outs[1])
 	}
 }
