@@ -273,3 +273,15 @@ func TestExistsSaysOverwrite(t *testing.T) {
 		}
 	}
 }
+
+// A missing image file exits 5 (not found), as in every tool.
+func TestMissingInput(t *testing.T) {
+	fx := newFixture(t, 1000)
+	missing := filepath.Join(fx.dir, "missing.aci")
+	for _, args := range [][]string{{"fetch", missing}, {"fetch", "--insecure-options=image", missing}} {
+		r := fx.run(t, args...)
+		if r.Code != 5 || !strings.Contains(r.Stderr, missing) || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("acfetch %s: exit %d, stderr %q; want 5 and one line naming the file", strings.Join(args, " "), r.Code, r.Stderr)
+		}
+	}
+}

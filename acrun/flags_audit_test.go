@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/acikit/acikit/internal/testutil"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,5 +41,15 @@ func TestWithRunOwnWords(t *testing.T) {
 		if got := strings.Join(withRun(strings.Fields(tt.in)), " "); got != tt.want {
 			t.Errorf("withRun(%s) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A missing image file exits 5 (not found), as in every tool.
+func TestMissingInput(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.aci")
+	r := testutil.Run(t, nil, acrunBin(t), "--pod-dir", filepath.Join(dir, "pods"), "--store-dir", filepath.Join(dir, "store"), missing)
+	if r.Code != 5 || !strings.Contains(r.Stderr, missing) {
+		t.Errorf("acrun %s: exit %d, stderr %q; want 5 naming the file", missing, r.Code, r.Stderr)
 	}
 }

@@ -489,3 +489,33 @@ func TestExistsSaysOverwrite(t *testing.T) {
 		}
 	}
 }
+
+// A missing input file exits 5 (not found) in every command; a missing
+// signature beside an image is a trust failure (4).
+func TestMissingInput(t *testing.T) {
+	dir := t.TempDir()
+	sec, pub := filepath.Join(dir, "secret.asc"), filepath.Join(dir, "pubkeys.gpg")
+	ok(t, acsign(t, nil, "keygen", "--name", "x", "--type", "ed25519", "--no-passphrase", "--secret-out", sec, "--public-out", pub), "keygen")
+	img := filepath.Join(dir, "img.aci")
+	os.WriteFile(img, []byte("image"), 0o644)
+	missing := filepath.Join(dir, "missing")
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"sign", "--key", missing, img}, 5},
+		{[]string{"sign", "--key", sec, missing}, 5},
+		{[]string{"verify", "--keyring", pub, missing}, 5},
+		{[]string{"verify", "--name", "example.com/x", missing, img}, 5},
+		{[]string{"verify", "--keyring", missing, img}, 5},
+		{[]string{"verify", "--keyring", pub, img, missing}, 4},
+		{[]string{"trust", "--trust-dir", dir, "--root", "--skip-fingerprint-review", missing}, 5},
+		{[]string{"export", "--key", missing}, 5},
+		{[]string{"keygen", "--name", "y", "--passphrase-file", missing, "--secret-out", filepath.Join(dir, "s2")}, 5},
+	} {
+		r := acsign(t, nil, tt.args...)
+		if r.Code != tt.code || !strings.Contains(r.Stderr, missing) || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("acsign %s: exit %d, stderr %q; want %d and one line naming the file", strings.Join(tt.args, " "), r.Code, r.Stderr, tt.code)
+		}
+	}
+}

@@ -56,16 +56,18 @@ func verify(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	sig, err := cli.OpenInput(c, sigName)
-	if err != nil {
-		return errkind.Mark(fmt.Errorf("open signature: %w", err), errkind.Trust)
-	}
-	defer sig.Close()
+	// The image first: a missing image is not found (5), a missing
+	// signature beside it a trust failure (4).
 	img, err := cli.OpenInput(c, image)
 	if err != nil {
 		return fmt.Errorf("open image: %w", err)
 	}
 	defer img.Close()
+	sig, err := cli.OpenInput(c, sigName)
+	if err != nil {
+		return errkind.Mark(fmt.Errorf("open signature: %w", err), errkind.Trust)
+	}
+	defer sig.Close()
 	signer, err := pgp.Verify(c.Context, img, sig, keys, time.Now())
 	if err != nil {
 		if name != "" {
@@ -115,7 +117,7 @@ func verifyKeys(c *ucli.Context, image string) (openpgp.EntityList, string, erro
 		}
 		f, err := os.Open(image)
 		if err != nil {
-			return nil, "", fmt.Errorf("open image: %w", err)
+			return nil, "", cli.NotFound(fmt.Errorf("open image: %w", err))
 		}
 		// The image is read twice (name, then signature): a pipe such as
 		// <(curl ...) would be empty the second time and look tampered.

@@ -56,6 +56,9 @@ func build(c *ucli.Context) error {
 	if lvl := c.Int("compression-level"); lvl < 0 || lvl > 22 || (kind == compress.Gzip && lvl > 9) {
 		return errkind.Usagef("--compression-level %d: must be 1-9 for gzip, 1-22 for zstd, or 0 for the default", lvl)
 	}
+	if _, err := os.Stat(dir); err != nil {
+		return cli.NotFound(fmt.Errorf("build %s: %w", dir, err))
+	}
 	mtime, err := manifestTime(dir)
 	if err != nil {
 		return err

@@ -444,3 +444,28 @@ func TestExistsSaysOverwrite(t *testing.T) {
 		}
 	}
 }
+
+// A missing input file exits 5 (not found) in every command.
+func TestMissingInput(t *testing.T) {
+	dir := layout(t, helloManifest(t))
+	img := filepath.Join(t.TempDir(), "in.aci")
+	if r := actool(t, nil, "build", dir, img); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	missing := filepath.Join(t.TempDir(), "missing")
+	out := filepath.Join(t.TempDir(), "out.aci")
+	for _, args := range [][]string{
+		{"build", missing, out},
+		{"validate", missing},
+		{"validate", "--type", "manifest", missing},
+		{"cat-manifest", missing},
+		{"image-id", missing},
+		{"patch-manifest", "--name", "example.com/x", missing, out},
+		{"patch-manifest", "--manifest", missing, img, out},
+	} {
+		r := actool(t, nil, args...)
+		if r.Code != 5 || !strings.Contains(r.Stderr, missing) || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("actool %s: exit %d, stderr %q; want 5 and one line naming the file", strings.Join(args, " "), r.Code, r.Stderr)
+		}
+	}
+}

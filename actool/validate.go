@@ -109,7 +109,7 @@ func validateOne(c *ucli.Context, path, forced string) report {
 		if path != "-" {
 			st, err := os.Stat(path)
 			if err != nil {
-				return fmt.Errorf("unable to access: %w", err)
+				return cli.NotFound(fmt.Errorf("unable to access: %w", err))
 			}
 			if st.IsDir() {
 				if forced != "" && forced != typeLayout {

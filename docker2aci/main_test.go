@@ -139,3 +139,14 @@ func TestExistsSaysOverwrite(t *testing.T) {
 		}
 	}
 }
+
+// A missing archive exits 5 (not found), as in every tool.
+func TestMissingInput(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"missing.tar"}, {"oci:missing"}, {"-o", "x.aci", "missing.tar"}} {
+		r := runIn(t, dir, testutil.Binary(t, "docker2aci"), args...)
+		if r.Code != 5 || !strings.Contains(r.Stderr, "missing") || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("docker2aci %s: exit %d, stderr %q; want 5 and one line naming the file", strings.Join(args, " "), r.Code, r.Stderr)
+		}
+	}
+}

@@ -9,7 +9,7 @@
 //	2   usage: bad flags or arguments
 //	3   invalid image, layout or manifest
 //	4   signature or trust failure
-//	5   not found (discovery, download, store lookup)
+//	5   not found (a missing input file, discovery, download, store lookup)
 //	130 interrupted (SIGINT/SIGTERM)
 //
 // Libraries mark their errors with internal/errkind; nothing below this

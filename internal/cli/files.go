@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 
 	"github.com/acikit/acikit/internal/atomicfile"
+	"github.com/acikit/acikit/internal/errkind"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -31,9 +33,18 @@ func OpenInput(c *ucli.Context, name string) (io.ReadCloser, error) {
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, NotFound(err)
 	}
 	return f, nil
+}
+
+// NotFound marks err as a not-found error (exit 5) when it is about a
+// file that does not exist: a missing input file exits 5 in every tool.
+func NotFound(err error) error {
+	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errkind.NotFound) {
+		return errkind.Mark(err, errkind.NotFound)
+	}
+	return err
 }
 
 // Output is a destination file that appears complete or not at all.
