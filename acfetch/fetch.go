@@ -44,6 +44,9 @@ func runFetch(c *ucli.Context) error {
 	if out != "" && c.NArg() > 1 {
 		return errkind.Usagef("-o takes one image, got %d", c.NArg())
 	}
+	if err := cli.RefuseTerminal(c, out, "an image"); err != nil {
+		return err
+	}
 	if dir != "" {
 		// Like mkdir -p: a user naming a new directory wants it made.
 		if err := os.MkdirAll(dir, 0o755); err != nil {

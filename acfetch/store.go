@@ -100,11 +100,14 @@ func exportCommand() *ucli.Command {
 			&ucli.BoolFlag{Name: "overwrite", Usage: "replace existing files"},
 		),
 		Action: withStore(1, 1, func(c *ucli.Context, st *store.Store) error {
+			name := c.String("output")
+			if err := cli.RefuseTerminal(c, name, "an image"); err != nil {
+				return err
+			}
 			im, err := lookup(st, c.Args().First())
 			if err != nil {
 				return err
 			}
-			name := c.String("output")
 			if im.Signed && name != "-" {
 				if err := copyOut(c, st.Signature, im.ID, strings.TrimSuffix(name, ".aci")+".aci.asc"); err != nil {
 					return err

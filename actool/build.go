@@ -42,6 +42,9 @@ func build(c *ucli.Context) error {
 	if out != "-" && !strings.HasSuffix(out, ".aci") {
 		return errkind.Usagef("output %s: the extension must be .aci", out)
 	}
+	if err := cli.RefuseTerminal(c, out, "an image"); err != nil {
+		return err
+	}
 	kind, ok := compress.ParseKind(c.String("compression"))
 	if !ok || (kind != compress.Gzip && kind != compress.None && kind != compress.Zstd) {
 		return errkind.Usagef("--compression %q: must be gzip, none or zstd", c.String("compression"))

@@ -174,6 +174,9 @@ func patchManifest(c *ucli.Context) error {
 	if output != "-" && !strings.HasSuffix(output, ".aci") {
 		return errkind.Usagef("output %s: the extension must be .aci", output)
 	}
+	if err := cli.RefuseTerminal(c, output, "an image"); err != nil {
+		return err
+	}
 	opts := patch.Options{
 		Name: c.String("name"), Exec: c.String("exec"), User: c.String("user"), Group: c.String("group"),
 		SupplementaryGIDs: c.String("supplementary-groups"), Capability: c.String("capability"),

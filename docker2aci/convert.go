@@ -36,6 +36,9 @@ func convert(c *ucli.Context) error {
 	if c.String("output") == "-" && c.Bool("nosquash") {
 		return errkind.Usagef("--nosquash writes several files: -o must be a directory, not -")
 	}
+	if err := cli.RefuseTerminal(c, c.String("output"), "an image"); err != nil {
+		return err
+	}
 	lg := opts.Log
 	bar := newProgress(c)
 	defer bar.finish()

@@ -10,6 +10,7 @@ import (
 	"github.com/acikit/acikit/internal/atomicfile"
 	"github.com/acikit/acikit/internal/errkind"
 	ucli "github.com/urfave/cli/v2"
+	"golang.org/x/term"
 )
 
 // Stdin returns the app's standard input (App.Reader, else os.Stdin).
@@ -88,4 +89,18 @@ func (o *Output) IsStdout() bool { return o.file == nil }
 // Printf writes a line of data to standard output.
 func Printf(c *ucli.Context, format string, a ...any) {
 	fmt.Fprintf(Stdout(c), format, a...)
+}
+
+// RefuseTerminal refuses to write binary data (an image) to standard
+// output when it is a terminal, where it would only garble the screen:
+// name is the output argument, "-" for stdout.
+func RefuseTerminal(c *ucli.Context, name, what string) error {
+	if name != "-" {
+		return nil
+	}
+	f, ok := Stdout(c).(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return WithHint(errkind.Usagef("refusing to write %s to a terminal", what), "redirect stdout or give a file")
 }
