@@ -1,8 +1,14 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
+
 	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/store"
+	"github.com/acikit/acikit/internal/toolflags"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -50,5 +56,32 @@ $ACIKIT_STORE_DIR move it.`,
 		}
 		return nil
 	}
+	for _, name := range []string{"rm", "export", "cat-manifest"} {
+		app.Command(name).BashComplete = cli.CompleteWith(storedNames)
+	}
 	return cli.AllowAppFlagsAfterArgs(app)
+}
+
+// storedNames are the names of the stored images, for shell completion.
+// A store that does not exist yet is not made for it.
+func storedNames(c *ucli.Context) []string {
+	dir := toolflags.StorePath(c)
+	if _, err := os.Stat(filepath.Join(dir, "index.db")); err != nil {
+		return nil
+	}
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		return nil
+	}
+	list, err := st.List()
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, im := range list {
+		if !slices.Contains(names, im.Name) {
+			names = append(names, im.Name)
+		}
+	}
+	return names
 }

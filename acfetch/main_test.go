@@ -285,3 +285,32 @@ func TestMissingInput(t *testing.T) {
 		}
 	}
 }
+
+// rm, export and cat-manifest complete the stored image names; a dash
+// completes the flags.
+func TestBashCompletion(t *testing.T) {
+	fx := newFixture(t, 1000)
+	fx.run(t, "fetch", "--insecure-options=http", fx.url)
+	t.Setenv("ACIKIT_STORE_DIR", fx.storeDir)
+	bin := testutil.Binary(t, "acfetch")
+	for _, tt := range []struct{ line, want string }{
+		{"acfetch rm ", "example.com/hello"},
+		{"acfetch rm exa", "example.com/hello"},
+		{"acfetch export ", "example.com/hello"},
+		{"acfetch cat-manifest ", "example.com/hello"},
+		{"acfetch rm --", "--store-dir"},
+		{"acfetch export --", "--output"},
+		{"acfetch ve", "verify version"},
+	} {
+		if got := strings.Join(testutil.Complete(t, "acfetch", bin, tt.line), " "); !strings.Contains(got, tt.want) {
+			t.Errorf("completion of %q = %q, want %q", tt.line, got, tt.want)
+		}
+	}
+	// A store that does not exist is not made by completing.
+	missing := filepath.Join(fx.dir, "nostore")
+	t.Setenv("ACIKIT_STORE_DIR", missing)
+	testutil.Complete(t, "acfetch", bin, "acfetch rm ")
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("completion made the store %s: %v", missing, err)
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,7 +54,54 @@ was killed. The pod's UUID goes to stderr; the apps' output goes straight to acr
 			cli.VersionCommand(),
 		},
 	}
+	for _, name := range []string{"status", "rm", "enter", "cat-manifest"} {
+		app.Command(name).BashComplete = cli.CompleteWith(podUUIDs)
+	}
+	app.Command("run").BashComplete = completeRun
 	return app
+}
+
+// podUUIDs are the pods' UUIDs (what list shows), for shell completion. A
+// pods directory that does not exist yet is not made for it.
+func podUUIDs(c *ucli.Context) []string {
+	dir := c.String("pod-dir")
+	if dir == "" {
+		dir = "/var/lib/acikit/pods"
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil
+	}
+	pods, err := pod.Open(dir)
+	if err != nil {
+		return nil
+	}
+	all, err := pods.List()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range all {
+		out = append(out, p.UUID)
+	}
+	return out
+}
+
+// completeRun offers the pod flags before the first image and the app
+// flags after an image (run parses its own command line, so urfave's
+// completion knows neither).
+func completeRun(c *ucli.Context) {
+	args := c.Args().Slice()
+	if len(args) == 0 || !strings.HasPrefix(args[len(args)-1], "-") {
+		return // an image or a file: the shell completes file names
+	}
+	fs := podFlags(&podOpts{})
+	_ = fs.Parse(args[:len(args)-1])
+	if fs.NArg() > 0 {
+		fs = appFlags(&appOpts{})
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(cli.Stdout(c), "--%s\n", f.Name)
+	})
 }
 
 // commands lists the command names, so withRun knows what is not one.

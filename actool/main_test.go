@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -359,20 +360,32 @@ func TestUsageErrors(t *testing.T) {
 
 // The bash completion script completes commands and flags from the binary.
 func TestBashCompletion(t *testing.T) {
-	bash := testutil.RequireCommand(t, "bash", "bash")
-	script := filepath.Join(testutil.RepoRoot(t), "internal", "cli", "contrib", "acikit.bash")
 	bin := testutil.Binary(t, "actool")
-	for _, tt := range []struct{ words, want string }{
-		{"actool ca", "cat-manifest"},
-		{"actool build --ov", "--overwrite"},
-		{"actool validate --ty", "--type"},
+	for _, tt := range []struct {
+		line  string
+		want  []string // all of them, and nothing else when exact
+		exact bool
+	}{
+		{"actool ca", []string{"cat-manifest"}, true},
+		{"actool build --ov", []string{"--overwrite"}, true},
+		{"actool validate --ty", []string{"--type"}, true},
+		{"actool build --", []string{"--overwrite", "--no-compression", "--compression", "--owner-root"}, false},
+		{"actool validate -", []string{"--type", "--json", "--max-size"}, false},
+		{"actool --", []string{"--debug", "--quiet", "--version"}, false},
 	} {
-		words := strings.Fields(tt.words)
-		prog := fmt.Sprintf(`source %q; %s() { %q "$@"; }; COMP_WORDS=(%s); COMP_CWORD=%d; _acikit; echo "${COMPREPLY[*]}"`,
-			script, "actool", bin, tt.words, len(words)-1)
-		r := testutil.Run(t, nil, bash, "-c", prog)
-		if strings.TrimSpace(r.Stdout) != tt.want {
-			t.Errorf("completion of %q = %q (stderr %q), want %q", tt.words, r.Stdout, r.Stderr, tt.want)
+		got := testutil.Complete(t, "actool", bin, tt.line)
+		for _, w := range tt.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("completion of %q = %q, want it to hold %s", tt.line, got, w)
+			}
+		}
+		if tt.exact && len(got) != len(tt.want) {
+			t.Errorf("completion of %q = %q, want %q", tt.line, got, tt.want)
+		}
+		for _, w := range got {
+			if !strings.HasPrefix(w, strings.Fields(tt.line)[len(strings.Fields(tt.line))-1]) {
+				t.Errorf("completion of %q offers %q", tt.line, w)
+			}
 		}
 	}
 }

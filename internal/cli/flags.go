@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -112,4 +113,20 @@ func VersionCommand() *ucli.Command {
 
 func printVersion(c *ucli.Context) {
 	fmt.Fprintf(Stdout(c), "%s version %s\nappc version %s\n", c.App.Name, c.App.Version, SpecVersion)
+}
+
+// CompleteWith is a shell completion that offers the command's flags when
+// a dash is being typed and operands (pods, stored images) otherwise.
+func CompleteWith(operands func(c *ucli.Context) []string) ucli.BashCompleteFunc {
+	return func(c *ucli.Context) {
+		// urfave reads the word being completed from os.Args as well: the
+		// completion script passes it only when it starts with a dash.
+		if len(os.Args) > 2 && strings.HasPrefix(os.Args[len(os.Args)-2], "-") {
+			ucli.DefaultCompleteWithFlags(c.Command)(c)
+			return
+		}
+		for _, s := range operands(c) {
+			fmt.Fprintln(Stdout(c), s)
+		}
+	}
 }

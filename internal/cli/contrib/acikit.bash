@@ -6,8 +6,13 @@
 _acikit() {
 	local cur="${COMP_WORDS[COMP_CWORD]}"
 	local words=("${COMP_WORDS[@]:0:COMP_CWORD}")
-	# The tool lists flags only when it sees the dash being typed.
-	[[ $cur == -* ]] && words+=("$cur")
+	# The tool lists flags only when it sees the dash being typed; a bare
+	# "--" would end its flags (and its completion), so "-" stands for it.
+	if [[ $cur == -- ]]; then
+		words+=(-)
+	elif [[ $cur == -* ]]; then
+		words+=("$cur")
+	fi
 	local IFS=$'\n'
 	COMPREPLY=($(compgen -W "$("${words[0]}" "${words[@]:1}" --generate-bash-completion 2>/dev/null)" -- "$cur"))
 	if [ ${#COMPREPLY[@]} -eq 0 ]; then
