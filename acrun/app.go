@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -122,9 +123,19 @@ func withRun(args []string) []string {
 	if a == "-h" || a == "--help" || a == "--version" || a == "--generate-bash-completion" {
 		return args
 	}
-	for _, c := range commands {
-		if a == c {
-			return args
+	if slices.Contains(commands, a) {
+		return args
+	}
+	// "acrun --pod-dir X list": flags before a command name go after it,
+	// where the command takes them or refuses them (a usage error), rather
+	// than running an image named list. After "--" a word is an image.
+	fs := podFlags(&podOpts{})
+	if fs.Parse(args[i:]) == nil && fs.NArg() > 0 && slices.Contains(commands, fs.Arg(0)) {
+		rest := len(args) - fs.NArg()
+		if flags := args[i:rest]; flags[len(flags)-1] != "--" {
+			out := append(slices.Clone(args[:i]), fs.Arg(0))
+			out = append(out, flags...)
+			return append(out, args[rest+1:]...)
 		}
 	}
 	out := append([]string{}, args[:i]...)

@@ -39,6 +39,12 @@ func TestWithRunOwnWords(t *testing.T) {
 		{"acrun --debug list", "acrun --debug list"},
 		{"acrun --debug img.aci", "acrun --debug run img.aci"},
 		{"acrun -- help", "acrun run -- help"},
+		{"acrun --pod-dir /p list", "acrun list --pod-dir /p"},
+		{"acrun --debug --pod-dir=/p status u", "acrun --debug status --pod-dir=/p u"},
+		{"acrun --net=host list", "acrun list --net=host"},
+		{"acrun --net=host -- list", "acrun run --net=host -- list"},
+		{"acrun --net=host run img", "acrun run --net=host img"},
+		{"acrun --net=host img list", "acrun run --net=host img list"},
 	} {
 		if got := strings.Join(withRun(strings.Fields(tt.in)), " "); got != tt.want {
 			t.Errorf("withRun(%s) = %s, want %s", tt.in, got, tt.want)
