@@ -218,8 +218,8 @@ func TestValidateChecksEveryPath(t *testing.T) {
 	if !strings.Contains(r.Stderr, `labels[0]: bad os "plan9"`) || !strings.Contains(r.Stderr, "acKind") {
 		t.Errorf("stderr = %q, want one line per bad file naming the JSON path", r.Stderr)
 	}
-	if r := actool(t, nil, "validate", filepath.Join(dir, "missing.aci"), good); r.Code != 1 {
-		t.Errorf("validate of a missing file = exit %d, want 1", r.Code)
+	if r := actool(t, nil, "validate", filepath.Join(dir, "missing.aci"), good); r.Code != 5 {
+		t.Errorf("validate of a missing file = exit %d, want 5 (not found)", r.Code)
 	}
 	if r := actool(t, nil, "validate", "--type", "layout", good); r.Code != 2 {
 		t.Errorf("validate --type layout FILE = exit %d, want 2", r.Code)
