@@ -26,8 +26,9 @@ type Label struct {
 	Value string       `json:"value"`
 }
 
-// Labels is an ordered list of labels with unique names. When "os" is
-// present it must be a known OS and "arch" must be valid for it.
+// Labels is an ordered list of labels with unique names, none of them
+// "name". When "os" is present it must be a known OS and "arch" must be
+// valid for it.
 type Labels []Label
 
 // Get returns the value of the label name.
@@ -70,6 +71,11 @@ func (l Labels) AssertValid() error {
 	for i, lb := range l {
 		if err := lb.Name.AssertValid(); err != nil {
 			return atIndex(i, invalid(ErrLabels, "invalid label name: %q: %v", string(lb.Name), err))
+		}
+		if lb.Name == "name" {
+			// aci.md: label names "(to avoid confusion with the image's
+			// name) cannot be "name"".
+			return atIndex(i, atField("name", invalid(ErrLabels, `invalid label name: "name" (the image's name is not a label)`)))
 		}
 		if seen[lb.Name] {
 			return atIndex(i, invalid(ErrLabels, "duplicate labels of name %q", string(lb.Name)))

@@ -195,6 +195,12 @@ func TestLabels(t *testing.T) {
 		{"dup", `[{"name":"a","value":"1"},{"name":"a","value":"1"}]`, `[1]: duplicate labels of name "a"`},
 		{"bad name", `[{"name":"A","value":"1"}]`, `[0].name: ACIdentifier must contain only lower case alphanumeric characters plus "-._~/", got "A"`},
 		{"not a list", `{}`, `cannot use JSON object as list`},
+		// aci.md: label names "(to avoid confusion with the image's name)
+		// cannot be "name"".
+		{"named name", `[{"name":"version","value":"1"},{"name":"name","value":"x"}]`, `[1].name: invalid label name: "name" (the image's name is not a label)`},
+		{"named names", `[{"name":"names","value":"x"}]`, ""},
+		{"named example.com/name", `[{"name":"example.com/name","value":"x"}]`, ""},
+		{"named Name", `[{"name":"Name","value":"x"}]`, `[0].name: ACIdentifier must contain only lower case alphanumeric characters plus "-._~/", got "Name"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,6 +224,12 @@ func TestLabels(t *testing.T) {
 	}
 	if _, err := json.Marshal(Labels{{Name: "os", Value: "beos"}}); err == nil {
 		t.Errorf("Marshal(bad labels) = nil error, want one")
+	}
+	if _, err := json.Marshal(Labels{{Name: "name", Value: "x"}}); err == nil {
+		t.Errorf("Marshal(label named name) = nil error, want one")
+	}
+	if _, err := LabelsFromMap(map[ACIdentifier]string{"name": "x"}); err == nil {
+		t.Errorf("LabelsFromMap(name=x) = nil error, want one")
 	}
 }
 
