@@ -39,6 +39,10 @@ func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App,
 	switch {
 	case a.exec != "":
 		app.Exec = append([]string{a.exec}, a.args...)
+	case len(app.Exec) == 0:
+		// Valid (exec is optional), but there is nothing to run: such an
+		// image serves as a dependency, or runs with --exec.
+		return nil, errkind.Usagef("image %s has no exec: it cannot run alone without --exec", m.Name)
 	case a.argsGiven:
 		app.Exec = append(app.Exec[:1:1], a.args...)
 	}

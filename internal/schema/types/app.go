@@ -8,7 +8,7 @@ import (
 // App is how to run an image: the command, identity, environment and the
 // resources it needs.
 type App struct {
-	Exec              Exec            `json:"exec"`
+	Exec              Exec            `json:"exec,omitempty"`
 	EventHandlers     []EventHandler  `json:"eventHandlers,omitempty"`
 	User              string          `json:"user"`
 	Group             string          `json:"group"`
@@ -23,16 +23,14 @@ type App struct {
 }
 
 // Exec is the command line; a first element without "/" is looked up in
-// PATH by the executor.
+// PATH by the executor. It is optional (aci.md): an image without one runs
+// only with a command given by the executor, or serves as a dependency.
 type Exec []string
 
 // AssertValid checks the app's own rules (the elements validated
 // themselves when decoded; this re-checks them for values built in code).
 func (a App) AssertValid() error {
-	if len(a.Exec) == 0 {
-		return atField("exec", invalid(ErrApp, "exec must be set"))
-	}
-	if a.Exec[0] == "" {
+	if len(a.Exec) > 0 && a.Exec[0] == "" {
 		return atField("exec", atIndex(0, invalid(ErrApp, "exec[0] cannot be empty")))
 	}
 	if a.User == "" {
@@ -81,6 +79,9 @@ func (a *App) UnmarshalJSON(data []byte) error {
 	}
 	if err := App(v).AssertValid(); err != nil {
 		return err
+	}
+	if len(v.Exec) == 0 {
+		v.Exec = nil // an empty exec is an absent one
 	}
 	*a = App(v)
 	return nil

@@ -18,7 +18,7 @@
 //   - a Hash must be "sha512-" plus 128 lowercase hex digits (the reference
 //     only checks that the value is not empty); NewHashKey additionally
 //     accepts the 64-digit store key form;
-//   - an app must have a non-empty exec whose first element is not empty;
+//   - a non-empty exec must not start with an empty string;
 //   - an event handler must have a non-empty exec;
 //   - a mount point must have a name and a path; a port must have a name and
 //     a protocol; an exposed port must have a name and a hostPort <= 65535;

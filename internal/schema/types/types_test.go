@@ -441,7 +441,11 @@ func TestAppRules(t *testing.T) {
 	base := `"user":"0","group":"0"`
 	tests := []struct{ name, in, wantErr string }{
 		{"ok", `{"exec":["x"],` + base + `}`, ""},
-		{"no exec", `{` + base + `}`, `exec: exec must be set`},
+		// aci.md: "exec (list of strings, optional)".
+		{"no exec", `{` + base + `}`, ""},
+		{"empty exec", `{"exec":[],` + base + `}`, ""},
+		{"null exec", `{"exec":null,` + base + `}`, ""},
+		{"relative exec", `{"exec":["sh","-c","true"],` + base + `}`, ""},
 		{"exec not list", `{"exec":"x",` + base + `}`, `exec: cannot use JSON string as list`},
 		{"env", `{"exec":["x"],` + base + `,"environment":[{"name":"OK","value":""},{"name":"a b","value":""}]}`, `environment[1].name: environment variable does not have valid identifier "a b"`},
 		{"port count", `{"exec":["x"],` + base + `,"ports":[{"name":"p","protocol":"tcp","port":65530,"count":7}]}`, `ports[0].count: end of port range must be in 1-65535 range, got 65530+7`},
@@ -471,8 +475,11 @@ func TestAppRules(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"name":"data"}`), &mp); err == nil || err.Error() != "path: mountPoint path must be set" {
 		t.Errorf("Unmarshal(mount point without path) = %v", err)
 	}
-	if _, err := json.Marshal(App{User: "0", Group: "0"}); err == nil {
-		t.Errorf("Marshal(app without exec) = nil error, want one")
+	if b, err := json.Marshal(App{User: "0", Group: "0"}); err != nil || string(b) != `{"user":"0","group":"0"}` {
+		t.Errorf("Marshal(app without exec) = %s, %v, want {\"user\":\"0\",\"group\":\"0\"}", b, err)
+	}
+	if _, err := json.Marshal(App{Group: "0"}); err == nil {
+		t.Errorf("Marshal(app without user) = nil error, want one")
 	}
 	e := Environment{}
 	e.Set("A", "1")
