@@ -76,6 +76,10 @@ func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App,
 		if err != nil {
 			return errkind.Usagef("%s %s: %v", flag, given, err)
 		}
+		// A flag is held to the stricter checks too (no negative limit).
+		if ws := (types.Isolators{*iso}).Lint(true); len(ws) > 0 {
+			return errkind.Usagef("%s %s: %v", flag, given, ws[0])
+		}
 		app.Isolators = slices.DeleteFunc(app.Isolators, func(i types.Isolator) bool {
 			return string(i.Name) == name || slices.Contains(drop, string(i.Name))
 		})

@@ -29,3 +29,20 @@ func TestEffectiveAppWithoutExec(t *testing.T) {
 		t.Errorf("effectiveApp(no exec, --exec /bin/sh -- -c true) = %v, %v, want /bin/sh -c true", app, err)
 	}
 }
+
+// A negative --memory is refused as a usage error: the manifest check that
+// refused it became a warning (the spec says nothing of the sign).
+func TestNegativeMemoryFlag(t *testing.T) {
+	m, err := schema.ParseImageManifest([]byte(`{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/app","app":{"exec":["/x"],"user":"0","group":"0"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*appOpts{{memory: "-1G"}, {cpu: "-1"}} {
+		if _, err := effectiveApp(m, &podOpts{}, a); err == nil || !errors.Is(err, errkind.Usage) || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("effectiveApp(--memory %q --cpu %q) = %v, want a usage error about a negative quantity", a.memory, a.cpu, err)
+		}
+	}
+	if _, err := effectiveApp(m, &podOpts{}, &appOpts{memory: "1G"}); err != nil {
+		t.Errorf("effectiveApp(--memory 1G) = %v, want nil", err)
+	}
+}

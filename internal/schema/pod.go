@@ -185,7 +185,7 @@ func (m *PodManifest) AssertValid() error {
 			}
 			return nil
 		}},
-		{"isolators", func() error { return types.AssertListValid(m.Isolators) }},
+		{"isolators", types.Isolators(m.Isolators).AssertPodValid},
 		{"annotations", m.Annotations.AssertValid},
 		{"ports", func() error { return types.AssertListValid(m.Ports) }},
 	}
@@ -223,4 +223,16 @@ func SniffKind(data []byte) (types.ACKind, error) {
 		return "", &Error{Path: "acKind", Err: invalidf(types.ErrACKind, "ACKind must be set")}
 	}
 	return *v.ACKind, nil
+}
+
+// IsTemplate reports whether some app names its image without an ID: the
+// manifest is a deployable template (pods.md), to be resolved (reified)
+// before it runs.
+func (m *PodManifest) IsTemplate() bool {
+	for _, a := range m.Apps {
+		if a.Image.ID.Empty() {
+			return true
+		}
+	}
+	return false
 }

@@ -30,9 +30,6 @@ type Exec []string
 // AssertValid checks the app's own rules (the elements validated
 // themselves when decoded; this re-checks them for values built in code).
 func (a App) AssertValid() error {
-	if len(a.Exec) > 0 && a.Exec[0] == "" {
-		return atField("exec", atIndex(0, invalid(ErrApp, "exec[0] cannot be empty")))
-	}
 	if a.User == "" {
 		return atField("user", invalid(ErrApp, "user is required"))
 	}
@@ -69,6 +66,26 @@ func (a App) AssertValid() error {
 		}
 	}
 	return nil
+}
+
+// Lint lists what in the app breaks a check stricter than the spec text
+// (each a *FieldError inside the app): an exec or event handler exec
+// whose program is missing or empty, and the isolators' (see
+// Isolators.Lint).
+func (a App) Lint() []error {
+	var out []error
+	if len(a.Exec) > 0 && a.Exec[0] == "" {
+		out = append(out, atField("exec", atIndex(0, invalid(ErrApp, "exec[0] is empty: there is no program to run"))))
+	}
+	for i, h := range a.EventHandlers {
+		if len(h.Exec) == 0 || h.Exec[0] == "" {
+			out = append(out, atField("eventHandlers", atIndex(i, atField("exec", invalid(ErrEventHandler, "eventHandler %q has no program to run", h.Name)))))
+		}
+	}
+	for _, w := range a.Isolators.Lint(true) {
+		out = append(out, atField("isolators", w))
+	}
+	return out
 }
 
 func (a *App) UnmarshalJSON(data []byte) error {
@@ -115,9 +132,6 @@ func (h EventHandler) AssertValid() error {
 		return atField("name", invalid(ErrEventHandler, `eventHandler "name" cannot be empty`))
 	default:
 		return atField("name", invalid(ErrEventHandler, `bad eventHandler "name": %q`, h.Name))
-	}
-	if len(h.Exec) == 0 || h.Exec[0] == "" {
-		return atField("exec", invalid(ErrEventHandler, "eventHandler exec must be set"))
 	}
 	return nil
 }

@@ -409,13 +409,23 @@ func TestIsolatorConstructors(t *testing.T) {
 }
 
 func TestIsolatorLists(t *testing.T) {
-	tests := []struct{ name, in, wantErr string }{
-		{"unknown in app", `[{"name":"x/y","value":1}]`, `[0].name: invalid isolator: unknown name "x/y"`},
-		{"no value", `[{"name":"os/linux/cpu-shares"}]`, `[0].value: isolator os/linux/cpu-shares must have a value`},
-		{"null value", `[{"name":"os/linux/cpu-shares","value":null}]`, `[0].value: isolator os/linux/cpu-shares must have a value`},
-		{"two caps", `[{"name":"os/linux/capabilities-remove-set","value":{"set":["A"]}},{"name":"os/linux/capabilities-remove-set","value":{"set":["B"]}}]`, ""},
-		{"cpu twice", `[{"name":"resource/cpu","value":{"limit":1}},{"name":"resource/cpu","value":{"limit":2}}]`, `[1]: isolators set contains too many instances of type "resource/cpu"`},
-		{"selinux empty level", `[{"name":"os/linux/selinux-context","value":{"user":"u","role":"r","type":"t"}}]`, `[0].value.level: invalid level value ""`},
+	seccomp := `{"name":"os/linux/seccomp-remove-set","value":{"set":["reboot"]}}`
+	selinux := `{"name":"os/linux/selinux-context","value":{"user":"u","role":"r","type":"t","level":"s0"}}`
+	tests := []struct{ name, in, wantErr, wantWarn string }{
+		// ace.md: "An executor MAY ignore isolators that it does not understand".
+		{"unknown in app", `[{"name":"x/y","value":1}]`, "", `[0].name: unknown isolator "x/y": an executor may ignore it`},
+		// types.md: "two required fields: "name" and "value"".
+		{"no value", `[{"name":"os/linux/cpu-shares"}]`, `[0].value: isolator os/linux/cpu-shares must have a value`, ""},
+		{"null value", `[{"name":"os/linux/cpu-shares","value":null}]`, `[0].value: isolator os/linux/cpu-shares must have a value`, ""},
+		{"two caps", `[{"name":"os/linux/capabilities-remove-set","value":{"set":["A"]}},{"name":"os/linux/capabilities-remove-set","value":{"set":["B"]}}]`, "", ""},
+		// The spec says nothing against repeats of resource isolators.
+		{"cpu twice", `[{"name":"resource/cpu","value":{"limit":1}},{"name":"resource/cpu","value":{"limit":2}}]`, "", `[1]: isolator "resource/cpu" given more than once: executors may differ on which one counts`},
+		{"negative limit", `[{"name":"resource/memory","value":{"limit":"-1G"}}]`, "", `[0].value.limit: negative quantity "-1G"`},
+		// ace.md: "Only a single os/linux/seccomp-remove-set isolator can be specified per-app".
+		{"seccomp twice", `[` + seccomp + `,` + seccomp + `]`, `[1]: isolators set contains too many instances of type "os/linux/seccomp-remove-set"`, ""},
+		// ace.md: "Only a single os/linux/selinux-context isolator can be specified per-app".
+		{"selinux twice", `[` + selinux + `,` + selinux + `]`, `[1]: isolators set contains too many instances of type "os/linux/selinux-context"`, ""},
+		{"selinux empty level", `[{"name":"os/linux/selinux-context","value":{"user":"u","role":"r","type":"t"}}]`, `[0].value.level: invalid level value ""`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -428,7 +438,30 @@ func TestIsolatorLists(t *testing.T) {
 			if got != tt.wantErr {
 				t.Errorf("Unmarshal(%s) = %q, want %q", tt.in, got, tt.wantErr)
 			}
+			if err != nil {
+				return
+			}
+			var ws []string
+			for _, w := range l.Lint(true) {
+				ws = append(ws, w.Error())
+			}
+			if g := strings.Join(ws, "; "); g != tt.wantWarn {
+				t.Errorf("Lint(%s) = %q, want %q", tt.in, g, tt.wantWarn)
+			}
 		})
+	}
+	var pod Isolators
+	if err := json.Unmarshal([]byte(`[{"name":"x/y","value":1}]`), &pod); err != nil || len(pod.Lint(false)) != 0 {
+		t.Errorf("pod-level unknown isolator: Unmarshal = %v, Lint(false) = %v, want valid and no warning", err, pod.Lint(false))
+	}
+	sysctl := `{"name":"os/unix/sysctl","value":{"net.ipv4.ip_forward":"1"}}`
+	var list []Isolator
+	if err := json.Unmarshal([]byte(`[`+sysctl+`,`+sysctl+`]`), &list); err != nil {
+		t.Fatal(err)
+	}
+	// ace.md: "Only a single os/unix/sysctl isolator can be specified per-pod".
+	if err := Isolators(list).AssertPodValid(); err == nil {
+		t.Errorf("AssertPodValid(two sysctl) = nil, want an error")
 	}
 	// A single isolator outside an app list may be unknown (pod level).
 	var i Isolator
@@ -505,7 +538,9 @@ func TestVolume(t *testing.T) {
 		{"data,kind=empty,source=/x", "source for empty volume must be empty"},
 		{"data,kind=nfs", "unrecognized volume kind"},
 		{"Data,kind=empty", "ACName"},
-		{"data,kind=host,source=/x,uid=0", "uid for host volume cannot be set"},
+		// pods.md: uid is "only interpreted if kind is "empty"": ignored
+		// on a host volume, with a warning (see Lint).
+		{"data,kind=host,source=/x,uid=0", ""},
 		{"data,kind=empty,color=red", "unknown key"},
 	}
 	for _, tt := range tests {
