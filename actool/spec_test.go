@@ -92,3 +92,27 @@ func TestValidateWarningsAndStrict(t *testing.T) {
 		t.Errorf("validate --strict good = exit %d %q, want 0 and nothing", r.Code, r.Stderr)
 	}
 }
+
+// A pod manifest whose apps name their images without an ID is a
+// deployable template (pods.md): valid, and reported as a template.
+func TestValidatePodTemplate(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "template.json")
+	os.WriteFile(tmpl, []byte(`{"acVersion":"0.8.11","acKind":"PodManifest","apps":[{"name":"web","image":{"name":"example.com/web","labels":[{"name":"version","value":"latest"}]}}]}`), 0o644)
+	reified := filepath.Join(dir, "reified.json")
+	os.WriteFile(reified, []byte(`{"acVersion":"0.8.11","acKind":"PodManifest","apps":[{"name":"web","image":{"id":"sha512-`+strings.Repeat("ab", 64)+`"}}]}`), 0o644)
+	r := actool(t, nil, "validate", "--json", tmpl, reified)
+	if r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("validate template reified = exit %d %q, want 0 and nothing", r.Code, r.Stderr)
+	}
+	var reps []report
+	if err := json.Unmarshal([]byte(r.Stdout), &reps); err != nil || len(reps) != 2 {
+		t.Fatalf("validate --json = %q, %v", r.Stdout, err)
+	}
+	if !reps[0].Valid || !reps[0].Template || !reps[1].Valid || reps[1].Template {
+		t.Errorf("reports = %+v, want a valid template, then a valid non-template", reps)
+	}
+	if !strings.Contains(r.Stdout, `"template": true`) || strings.Count(r.Stdout, `"template"`) != 1 {
+		t.Errorf("validate --json = %s, want \"template\": true for the template only", r.Stdout)
+	}
+}

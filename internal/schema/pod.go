@@ -41,10 +41,12 @@ type RuntimeApp struct {
 	Annotations    types.Annotations `json:"annotations,omitempty"`
 }
 
-// RuntimeImage names the image of a pod app; the ID is required.
+// RuntimeImage names the image of a pod app: by ID in a runtime
+// manifest, or by name and labels in a template (pods.md), which is
+// resolved to an ID before it runs.
 type RuntimeImage struct {
 	Name   *types.ACIdentifier `json:"name,omitempty"`
-	ID     types.Hash          `json:"id"`
+	ID     types.Hash          `json:"id,omitzero"`
 	Labels types.Labels        `json:"labels,omitempty"`
 }
 
@@ -74,11 +76,13 @@ func (m Mount) AssertValid() error {
 
 // AssertValid checks the image reference.
 func (ri RuntimeImage) AssertValid() error {
-	if ri.ID.Empty() {
-		return types.AtField("id", invalidf(types.ErrHash, "image id must be set"))
+	if ri.ID.Empty() && ri.Name == nil {
+		return invalidf(types.ErrHash, "image needs an id, or a name in a template")
 	}
-	if err := ri.ID.AssertValid(); err != nil {
-		return types.AtField("id", err)
+	if !ri.ID.Empty() {
+		if err := ri.ID.AssertValid(); err != nil {
+			return types.AtField("id", err)
+		}
 	}
 	if ri.Name != nil {
 		if err := ri.Name.AssertValid(); err != nil {

@@ -36,7 +36,7 @@ var referenceDiffers = map[string]string{
 	"bad/isolator-apparmor-empty.json":         "0.8.11 does not know the apparmor isolator the spec defines, so pod level passes it unchecked",
 	"bad/isolator-caps-retain-and-remove.json": "the spec forbids combining capability retain and remove sets; the code does not check",
 	"bad/name-doubled-separator.json":          "ACIdentifier is not checked against the spec regex (doubled separators)",
-	"bad/pod-app-no-image-id.json":             "a pod app's image id is not required by the code; the spec requires it",
+	"bad/pod-app-image-unnamed.json":           "a pod app's image is not checked; pods.md requires its id, which only a template may replace by a name",
 	"bad/pod-mount-no-path.json":               "pod mount paths are not checked",
 	"warn/app-isolator-unknown.json":           "rejects an isolator it does not know in an app; ace.md: an executor MAY ignore isolators it does not understand",
 	"warn/pod-volume-host-mode.json":           "rejects mode on a host volume; pods.md: mode is only interpreted if kind is empty",
