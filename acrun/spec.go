@@ -25,9 +25,13 @@ const emptyPrefix = "empty-volume:"
 // it goes into the pod manifest.
 func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App, error) {
 	var app types.App
+	src := m.App
+	if a.podApp != nil {
+		src = a.podApp // a pod manifest's app replaces the image's (pods.md)
+	}
 	switch {
-	case m.App != nil:
-		app = *m.App
+	case src != nil:
+		app = *src
 		app.Exec = slices.Clone(app.Exec)
 		app.Environment = slices.Clone(app.Environment)
 		app.Isolators = slices.Clone(app.Isolators)
