@@ -111,7 +111,7 @@ func (ra RuntimeApp) AssertValid() error {
 	if err := types.AssertListValid(ra.Mounts); err != nil {
 		return types.AtField("mounts", err)
 	}
-	return types.AtField("annotations", ra.Annotations.AssertValid())
+	return types.AtField("annotations", ra.Annotations.AssertPodValid())
 }
 
 // AssertValid checks the apps and the uniqueness of their names.
@@ -159,22 +159,25 @@ func (m *PodManifest) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// AssertValid runs the manifest-level checks. acVersion is optional in a
-// pod manifest, as in the reference.
+// AssertValid runs the manifest-level checks. acVersion and apps are
+// required (pods.md), though the reference requires neither.
 func (m *PodManifest) AssertValid() error {
 	if m.ACKind != types.PodManifestKind {
 		return &Error{Path: "acKind", Err: invalidf(types.ErrACKind, "missing or bad ACKind (must be %q)", types.PodManifestKind)}
+	}
+	// pods.md: "acVersion (string, required)", "apps (list of objects,
+	// required)" (an empty list is a list).
+	if m.ACVersion.Empty() {
+		return &Error{Path: "acVersion", Err: invalidf(types.ErrSemVer, "acVersion must be set")}
+	}
+	if m.Apps == nil {
+		return &Error{Path: "apps", Err: invalidf(types.ErrACName, "apps must be set")}
 	}
 	checks := []struct {
 		path string
 		err  func() error
 	}{
-		{"acVersion", func() error {
-			if m.ACVersion.Empty() {
-				return nil
-			}
-			return m.ACVersion.AssertValid()
-		}},
+		{"acVersion", m.ACVersion.AssertValid},
 		{"apps", m.Apps.AssertValid},
 		{"volumes", func() error {
 			seen := map[types.ACName]bool{}
@@ -190,7 +193,7 @@ func (m *PodManifest) AssertValid() error {
 			return nil
 		}},
 		{"isolators", types.Isolators(m.Isolators).AssertPodValid},
-		{"annotations", m.Annotations.AssertValid},
+		{"annotations", m.Annotations.AssertPodValid},
 		{"ports", func() error { return types.AssertListValid(m.Ports) }},
 	}
 	for _, c := range checks {

@@ -36,6 +36,12 @@ func (a App) AssertValid() error {
 	if a.Group == "" {
 		return atField("group", invalid(ErrApp, "group is required"))
 	}
+	for i, g := range a.SupplementaryGIDs {
+		// aci.md: "list of unsigned integers".
+		if g < 0 {
+			return atField("supplementaryGIDs", atIndex(i, invalid(ErrApp, "supplementary GID %d is negative", g)))
+		}
+	}
 	if a.WorkingDirectory != "" && !path.IsAbs(a.WorkingDirectory) {
 		return atField("workingDirectory", invalid(ErrApp, "workingDirectory must be an absolute path, got %q", a.WorkingDirectory))
 	}
@@ -226,6 +232,10 @@ func (p Port) AssertValid() error {
 	}
 	if p.Port < 1 || p.Port > 65535 {
 		return atField("port", invalid(ErrPort, "port must be in 1-65535 range, got %d", p.Port))
+	}
+	if p.Count < 1 {
+		// aci.md: count "defaults to 1 if unset ... Must be >=1".
+		return atField("count", invalid(ErrPort, "count must be at least 1, got %d", p.Count))
 	}
 	if p.Port+p.Count > 65536 {
 		return atField("count", invalid(ErrPort, "end of port range must be in 1-65535 range, got %d+%d", p.Port, p.Count))

@@ -120,6 +120,11 @@ func (i *Isolator) parse() error {
 	k, ok := isolatorKinds[string(i.Name)]
 	if !ok {
 		i.value = nil
+		// types.md: "two required fields: "name" and "value"", the value
+		// "an arbitrary JSON value" (null too) when the name is unknown.
+		if len(i.ValueRaw) == 0 {
+			return atField("value", invalid(ErrIsolator, "isolator %s must have a value", i.Name))
+		}
 		return nil
 	}
 	if len(i.ValueRaw) == 0 || string(bytes.TrimSpace(i.ValueRaw)) == "null" {

@@ -236,12 +236,17 @@ func (p ExposedPort) AssertValid() error {
 	if err := p.Name.AssertValid(); err != nil {
 		return atField("name", err)
 	}
+	if p.HostPort == 0 {
+		// pods.md: "hostPort (integer, required)".
+		return atField("hostPort", invalid(ErrExposedPort, "hostPort must be set"))
+	}
 	if p.HostPort > 65535 {
 		return atField("hostPort", invalid(ErrExposedPort, "hostPort must be in 0-65535 range, got %d", p.HostPort))
 	}
 	if p.HostIP != "" {
-		if _, err := netip.ParseAddr(p.HostIP); err != nil {
-			return atField("hostIP", invalid(ErrExposedPort, "invalid IP address: %s", p.HostIP))
+		// pods.md: "an IPv4 address ... Must be in dotted-quad notation".
+		if a, err := netip.ParseAddr(p.HostIP); err != nil || !a.Is4() {
+			return atField("hostIP", invalid(ErrExposedPort, "hostIP must be an IPv4 address in dotted-quad notation, got %q", p.HostIP))
 		}
 	}
 	if p.PodPort != nil {
