@@ -51,7 +51,7 @@ func TestErrorPositions(t *testing.T) {
 	if !errors.As(err, &se) || se.Line != 3 || se.Column != 15 {
 		t.Fatalf("ParseImageManifest(syntax error) = %#v, want line 3 column 15", err)
 	}
-	_, err = ParseImageManifest([]byte(`{"acKind":"ImageManifest","acVersion":"0.8.11","name":"a","app":{"exec":["/x"],"user":"0","group":"0","environment":[{"name":"1X"}]}}`))
+	_, err = ParseImageManifest([]byte(`{"acKind":"ImageManifest","acVersion":"0.8.11","name":"a","app":{"exec":["/x"],"user":"0","group":"0","environment":[{"name":"1X","value":""}]}}`))
 	if !errors.As(err, &se) || se.Path != "app.environment[0].name" {
 		t.Fatalf("ParseImageManifest(bad env) = %v, want path app.environment[0].name", err)
 	}

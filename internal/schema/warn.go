@@ -10,8 +10,15 @@ import "github.com/acikit/acikit/internal/schema/types"
 func (m *ImageManifest) Warnings() []*Error {
 	var w warnings
 	w.version(m.ACVersion)
+	w.add("name", m.Name.Lint())
+	w.add("labels", m.Labels.Lint()...)
 	if m.App != nil {
 		w.add("app", m.App.Lint()...)
+	}
+	w.add("annotations", m.Annotations.Lint()...)
+	for i, d := range m.Dependencies {
+		w.add("dependencies", atIndexAll(i, "imageName", []error{d.ImageName.Lint()})...)
+		w.add("dependencies", atIndexAll(i, "labels", d.Labels.Lint())...)
 	}
 	return w
 }
@@ -22,6 +29,10 @@ func (m *PodManifest) Warnings() []*Error {
 	var w warnings
 	w.version(m.ACVersion)
 	for i, a := range m.Apps {
+		if a.Image.Name != nil {
+			w.add("apps", atIndexAll(i, "image", []error{types.AtField("name", a.Image.Name.Lint())})...)
+		}
+		w.add("apps", atIndexAll(i, "image", prefixAll("labels", a.Image.Labels.Lint()))...)
 		if a.App != nil {
 			w.add("apps", atIndexAll(i, "app", a.App.Lint())...)
 		}
@@ -42,6 +53,9 @@ type warnings []*Error
 
 func (w *warnings) add(field string, errs ...error) {
 	for _, err := range errs {
+		if err == nil {
+			continue
+		}
 		if e, ok := toError(types.AtField(field, err)).(*Error); ok {
 			*w = append(*w, e)
 		}
@@ -56,6 +70,14 @@ func (w *warnings) version(v types.SemVer) {
 		return
 	}
 	w.add("acVersion", invalidf(types.ErrSemVer, "acVersion %s is not of the %s major series: it may not mean what acikit reads", v, AppContainerVersion))
+}
+
+func prefixAll(field string, errs []error) []error {
+	out := make([]error, len(errs))
+	for k, err := range errs {
+		out[k] = types.AtField(field, err)
+	}
+	return out
 }
 
 // atIndexAll places errs at [i].field (field "" for the element itself).

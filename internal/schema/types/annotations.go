@@ -108,3 +108,19 @@ type (
 	UserAnnotations map[string]string
 	UserLabels      map[string]string
 )
+
+func (a *Annotation) UnmarshalJSON(data []byte) error {
+	return pairValue(data, "annotation", &a.Name, &a.Value)
+}
+
+// Lint lists the annotations' names that break a check stricter than the
+// spec (ACIdentifier.Lint).
+func (a Annotations) Lint() []error {
+	var out []error
+	for i, an := range a {
+		if err := an.Name.Lint(); err != nil {
+			out = append(out, atIndex(i, atField("name", err)))
+		}
+	}
+	return out
+}

@@ -284,3 +284,7 @@ func (m MountPoint) MarshalJSON() ([]byte, error) {
 	type plain MountPoint
 	return Marshal(plain(m))
 }
+
+func (e *EnvironmentVariable) UnmarshalJSON(data []byte) error {
+	return pairValue(data, "environment variable", &e.Name, &e.Value)
+}

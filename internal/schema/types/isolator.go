@@ -44,6 +44,10 @@ type isolatorKind struct {
 	parse    func(raw []byte) (any, error)
 	count    instances // how many may appear in one list
 	conflict []string  // names it can't be combined with (ace.md)
+	// later: defined by a spec version after 0.8.11, whose text makes it
+	// an unknown isolator with an arbitrary value; a value its later
+	// definition refuses is a warning (and has no typed value).
+	later bool
 }
 
 // instances says how often an isolator may appear in one list.
@@ -74,7 +78,7 @@ var isolatorKinds = map[string]isolatorKind{
 	OOMScoreAdjName:              {parse: parseIntRange("oom-score-adj", -1000, 1000)},
 	CPUSharesName:                {parse: parseIntRange("cpu-shares", 2, 262144)},
 	SELinuxContextName:           {parse: parseSELinux, count: onceSpec},
-	AppArmorProfileName:          {parse: parseAppArmor},
+	AppArmorProfileName:          {parse: parseAppArmor, later: true},
 	SysctlName:                   {parse: parseSysctl, count: onceSpec},
 }
 
@@ -131,6 +135,10 @@ func (i *Isolator) parse() error {
 		return atField("value", invalid(ErrIsolator, "isolator %s must have a value", i.Name))
 	}
 	v, err := k.parse(i.ValueRaw)
+	if err != nil && k.later {
+		i.value = nil
+		return nil
+	}
 	if err != nil {
 		return atField("value", err)
 	}
@@ -227,12 +235,20 @@ func (l Isolators) Lint(app bool) []error {
 	seen := map[string]bool{}
 	for idx, i := range l {
 		name := string(i.Name)
+		if err := i.Name.Lint(); err != nil {
+			out = append(out, atIndex(idx, atField("name", err)))
+		}
 		k, known := isolatorKinds[name]
 		if !known {
 			if app {
 				out = append(out, atIndex(idx, atField("name", invalid(ErrIsolator, "unknown isolator %q: an executor may ignore it", name))))
 			}
 			continue
+		}
+		if k.later {
+			if _, err := k.parse(i.ValueRaw); err != nil {
+				out = append(out, atIndex(idx, atField("value", err)))
+			}
 		}
 		if seen[name] && k.count == onceLint {
 			out = append(out, atIndex(idx, invalid(ErrIsolator, "isolator %q given more than once: executors may differ on which one counts", name)))

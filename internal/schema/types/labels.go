@@ -193,3 +193,37 @@ func AppcOSArchToGo(os, arch string) (goos, goarch, goarm string, err error) {
 	}
 	return os, arch, "", nil
 }
+
+// pairValue decodes a {name, value} object whose value key must be
+// present: aci.md says label, annotation and environment objects "must
+// have two key-value pairs".
+func pairValue[N any](data []byte, what string, name *N, value *string) error {
+	var v struct {
+		Name  N       `json:"name"`
+		Value *string `json:"value"`
+	}
+	if err := decodeStruct(data, &v); err != nil {
+		return err
+	}
+	if v.Value == nil {
+		return atField("value", invalid(ErrJSONType, "%s value must be set", what))
+	}
+	*name, *value = v.Name, *v.Value
+	return nil
+}
+
+func (l *Label) UnmarshalJSON(data []byte) error {
+	return pairValue(data, "label", &l.Name, &l.Value)
+}
+
+// Lint lists the labels' names that break a check stricter than the spec
+// (ACIdentifier.Lint).
+func (l Labels) Lint() []error {
+	var out []error
+	for i, lb := range l {
+		if err := lb.Name.Lint(); err != nil {
+			out = append(out, atIndex(i, atField("name", err)))
+		}
+	}
+	return out
+}

@@ -23,9 +23,13 @@ func TestNames(t *testing.T) {
 		{"A", false, false, "lower case"},
 		{"-a", false, false, "start and end"},
 		{"a/", false, false, "start and end"},
-		{"a..b", false, false, "in a row"},
-		{"a--b", false, false, "in a row"},
-		{"a./b", false, false, "in a row"},
+		// types.md's regex forbids separators in a row in both, but its
+		// ACIdentifier example "example.com/~user/app_v1" has one: an
+		// ACIdentifier warns (Lint), an ACName refuses.
+		{"a..b", true, false, `plus "-"`},
+		{"a--b", true, false, "in a row"},
+		{"a./b", true, false, `plus "-"`},
+		{"example.com/~user/app_v1", true, false, `plus "-"`},
 		{"a b", false, false, "lower case"},
 		{"é", false, false, "lower case"},
 	}
@@ -55,6 +59,10 @@ func TestNames(t *testing.T) {
 			}
 			if _, err := json.Marshal(ACIdentifier(tt.in)); (err == nil) != tt.id {
 				t.Errorf("MarshalJSON(%q) = %v, want valid %v", tt.in, err, tt.id)
+			}
+			doubled := strings.Contains(tt.in, "..") || strings.Contains(tt.in, "--") || strings.Contains(tt.in, "./") || strings.Contains(tt.in, "/~")
+			if lerr := ACIdentifier(tt.in).Lint(); tt.id && (lerr != nil) != doubled {
+				t.Errorf("ACIdentifier(%q).Lint() = %v, want a warning %v", tt.in, lerr, doubled)
 			}
 		})
 	}
