@@ -165,6 +165,13 @@ func TestPodManifestTemplate(t *testing.T) {
 			t.Errorf("acrun --pod-manifest %s = exit %d %q, want 3 and one line", filepath.Base(p), r.Code, r.Stderr)
 		}
 	}
+	// A name the store lacks is discovered (here: nothing answers on
+	// 127.0.0.1), as it would be on the command line: not found, exit 5.
+	disc := filepath.Join(e.dir, "discover.json")
+	os.WriteFile(disc, []byte(`{"acVersion":"0.8.11","acKind":"PodManifest","apps":[{"name":"a","image":{"name":"127.0.0.1/missing","labels":[{"name":"version","value":"1"}]}}]}`), 0o644)
+	if r := e.run("--net=none", "--pod-manifest", disc); r.Code != 5 || !strings.Contains(r.Stderr, "127.0.0.1/missing") {
+		t.Errorf("acrun --pod-manifest (image not in the store) = exit %d %q, want 5 from discovery", r.Code, r.Stderr)
+	}
 	if r := e.run("--net=none", "--pod-manifest", filepath.Join(e.dir, "missing.json")); r.Code == 0 {
 		t.Errorf("acrun --pod-manifest MISSING = exit 0, want a failure")
 	}
