@@ -122,6 +122,18 @@ func TestPodManifestTemplate(t *testing.T) {
 			t.Fatalf("acrun %q = exit %d %q", args, r.Code, r.Stderr)
 		}
 	}
+	// As a dependency, an image without exec is as good as any: an empty
+	// image running /bin/sh from it.
+	top := filepath.Join(e.dir, "top")
+	os.MkdirAll(filepath.Join(top, "rootfs"), 0o755)
+	os.WriteFile(filepath.Join(top, "manifest"), []byte(`{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/top",
+"labels":[{"name":"os","value":"linux"},{"name":"arch","value":"amd64"}],
+"app":{"exec":["/bin/sh","-c","echo on top of db"],"user":"0","group":"0"},
+"dependencies":[{"imageName":"example.com/db"}]}`), 0o644)
+	topImg := buildImage(t, top, filepath.Join(e.dir, "top.aci"))
+	if r := e.run("--insecure-options=image", "--net=none", topImg); r.Code != 0 || r.Stdout != "on top of db\n" {
+		t.Errorf("acrun IMAGE-ON-EXECLESS-DEPENDENCY = exit %d %q %q, want it to run", r.Code, r.Stdout, r.Stderr)
+	}
 	tmpl := filepath.Join(e.dir, "pod.json")
 	os.WriteFile(tmpl, []byte(`{"acVersion":"0.8.11","acKind":"PodManifest",
 "apps":[
