@@ -164,3 +164,21 @@ func TestReferenceDiffersMatchREADME(t *testing.T) {
 		t.Fatalf("no bad/ rows in the table of %s", path)
 	}
 }
+
+// TestReferenceDiffersInConformanceDoc: docs/conformance.md folds in every
+// corpus file where the reference differs from us.
+func TestReferenceDiffersInConformanceDoc(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "docs", "conformance.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, diffs, ok := strings.Cut(string(b), "\n## Differences from the reference actool\n")
+	if !ok {
+		t.Fatal("docs/conformance.md has no section \"Differences from the reference actool\"")
+	}
+	for file := range referenceDiffers {
+		if !strings.Contains(diffs, "`"+file+"`") {
+			t.Errorf("referenceDiffers lists %s; name it under \"Differences from the reference actool\" in docs/conformance.md", file)
+		}
+	}
+}
