@@ -393,8 +393,8 @@ func metadataServer(pd *pod.Pod, preps []*prepared, pmBytes []byte, ln net.Liste
 	mapps := map[string]metadata.App{}
 	for _, p := range preps {
 		var ann []byte
-		if len(p.tree.Manifest.Annotations) > 0 {
-			ann, _ = json.Marshal(p.tree.Manifest.Annotations)
+		if merged := appAnnotations(p); len(merged) > 0 {
+			ann, _ = json.Marshal(merged)
 		}
 		mapps[p.name] = metadata.App{ImageManifest: p.tree.Raw, ImageID: p.id, Annotations: ann}
 	}

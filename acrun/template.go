@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -123,4 +124,15 @@ func imageArg(ri schema.RuntimeImage) (string, error) {
 		return "", errkind.Invalidf("image %s reads as a file or URL here, not a name (give the image id)", s)
 	}
 	return s, nil
+}
+
+// appAnnotations are the app's annotations as the metadata service serves
+// them: the image's, overridden by the pod manifest's for the app (pods.md:
+// "values in this list take precedence over those in the image manifest").
+func appAnnotations(p *prepared) types.Annotations {
+	out := slices.Clone(p.tree.Manifest.Annotations)
+	for _, a := range p.opts.annotations {
+		out.Set(a.Name, a.Value)
+	}
+	return out
 }

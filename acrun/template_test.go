@@ -138,13 +138,18 @@ func TestPodManifestTemplate(t *testing.T) {
 	os.WriteFile(tmpl, []byte(`{"acVersion":"0.8.11","acKind":"PodManifest",
 "apps":[
  {"name":"front","image":{"name":"example.com/web","labels":[{"name":"os","value":"linux"}]},"mounts":[{"volume":"data","path":"/data"}]},
- {"name":"store","image":{"name":"example.com/db"},"app":{"exec":["/bin/sh","-c","echo store override"],"user":"0","group":"0"}}],
+ {"name":"store","image":{"name":"example.com/db"},"app":{"exec":["/bin/sh","-c","echo store override; /bin/busybox wget -q -O - --header 'Metadata-Flavor: AppContainer' $AC_METADATA_URL/acMetadata/v1/apps/store/annotations"],"user":"0","group":"0"},
+  "annotations":[{"name":"role","value":"database"}]}],
 "volumes":[{"name":"data","kind":"empty"}],
 "annotations":[{"name":"team","value":"blue"}]}`), 0o644)
 	uf := filepath.Join(e.dir, "uuid")
 	r := e.run("--insecure-options=image", "--net=none", "--uuid-file-save", uf, "--pod-manifest", tmpl)
 	if r.Code != 0 || !strings.Contains(r.Stdout, "web is front") || !strings.Contains(r.Stdout, "data mounted") || !strings.Contains(r.Stdout, "store override") {
 		t.Fatalf("acrun --pod-manifest TEMPLATE = exit %d\nstdout %q\nstderr %q\nwant both apps' output", r.Code, r.Stdout, r.Stderr)
+	}
+	// pods.md: the app's annotations reach the metadata service.
+	if !strings.Contains(r.Stdout, `{"name":"role","value":"database"}`) {
+		t.Errorf("metadata service app annotations = %q, want the pod manifest's role=database", r.Stdout)
 	}
 	uuid, _ := os.ReadFile(uf)
 	cm := e.run("cat-manifest", strings.TrimSpace(string(uuid)))
