@@ -33,6 +33,8 @@ type podOpts struct {
 	stopTimeout                                      time.Duration
 	vols                                             []types.Volume  // parsed --volume
 	set                                              map[string]bool // flags given
+	podManifest                                      string          // --pod-manifest FILE
+	annotations                                      types.Annotations
 }
 
 type appOpts struct {
@@ -44,6 +46,8 @@ type appOpts struct {
 	noNewPrivs, readOnlyRootFS                       bool
 	args                                             []string
 	argsGiven                                        bool
+	podApp                                           *types.App // a pod manifest's app, replacing the image's
+	annotations                                      types.Annotations
 }
 
 // list is a repeatable string flag.
@@ -76,6 +80,7 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.BoolVar(&o.noOverlay, "no-overlay", false, "copy the image trees instead of mounting an overlay")
 	fs.BoolVar(&o.debug, "debug", false, "print debugging messages on stderr")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only errors and warnings (not the pod's UUID)")
+	fs.StringVar(&o.podManifest, "pod-manifest", "", "run the pod manifest `FILE` (- for stdin) instead of images; a template's apps are resolved by image name and labels")
 	return fs
 }
 
@@ -190,7 +195,15 @@ func parseRun(args []string) (*podOpts, []*appOpts, error) {
 		}
 		rest = after
 	}
-	if len(apps) == 0 {
+	switch {
+	case po.podManifest != "" && len(apps) > 0:
+		return nil, nil, errkind.Usagef("--pod-manifest runs the manifest's apps: give no image (got %s)", apps[0].image)
+	case po.podManifest != "" && po.stopTimeout < 0:
+		return nil, nil, errkind.Usagef("--stop-timeout %v is negative", po.stopTimeout)
+	case po.podManifest != "":
+		// The apps come from the manifest: see readPodManifest.
+		return po, nil, checkValues(po, nil)
+	case len(apps) == 0:
 		return nil, nil, errkind.Usagef("run needs at least one image")
 	}
 	if po.interactive && len(apps) != 1 {

@@ -62,6 +62,8 @@ func TestParseRun(t *testing.T) {
 		{"unknown pod flag", []string{"--bogus", "a.aci"}, "", nil, nil, "flag provided but not defined: -bogus"},
 		{"unknown app flag", []string{"a.aci", "--bogus"}, "", nil, nil, "image a.aci: flag provided but not defined"},
 		{"interactive with two", []string{"--interactive", "a.aci", "---", "b.aci"}, "", nil, nil, "--interactive needs exactly one image"},
+		{"pod manifest", []string{"--net=none", "--pod-manifest", "pod.json"}, "none", nil, nil, ""},
+		{"pod manifest and image", []string{"--pod-manifest=pod.json", "a.aci"}, "", nil, nil, "--pod-manifest runs the manifest's apps: give no image (got a.aci)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

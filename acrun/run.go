@@ -60,6 +60,11 @@ it. Arguments after "--" replace the image's; "---" starts the next app.`,
 			if err != nil {
 				return err
 			}
+			if po.podManifest != "" {
+				if apps, err = readPodManifest(c, po); err != nil {
+					return err
+				}
+			}
 			return r.run(c, po, apps)
 		},
 	})
@@ -170,7 +175,7 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		}
 	}
 	pm := schema.BlankPodManifest()
-	pm.Volumes, pm.Ports = vols, exposed
+	pm.Volumes, pm.Ports, pm.Annotations = vols, exposed, po.annotations
 	for _, p := range preps {
 		iname := p.tree.Manifest.Name
 		pm.Apps = append(pm.Apps, schema.RuntimeApp{
@@ -179,6 +184,7 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 			App:            p.app,
 			ReadOnlyRootFS: p.opts.readOnlyRootFS,
 			Mounts:         p.rtMounts,
+			Annotations:    p.opts.annotations,
 		})
 	}
 	pmBytes, err := json.Marshal(pm)
@@ -387,8 +393,8 @@ func metadataServer(pd *pod.Pod, preps []*prepared, pmBytes []byte, ln net.Liste
 	mapps := map[string]metadata.App{}
 	for _, p := range preps {
 		var ann []byte
-		if len(p.tree.Manifest.Annotations) > 0 {
-			ann, _ = json.Marshal(p.tree.Manifest.Annotations)
+		if merged := appAnnotations(p); len(merged) > 0 {
+			ann, _ = json.Marshal(merged)
 		}
 		mapps[p.name] = metadata.App{ImageManifest: p.tree.Raw, ImageID: p.id, Annotations: ann}
 	}

@@ -25,9 +25,13 @@ const emptyPrefix = "empty-volume:"
 // it goes into the pod manifest.
 func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App, error) {
 	var app types.App
+	src := m.App
+	if a.podApp != nil {
+		src = a.podApp // a pod manifest's app replaces the image's (pods.md)
+	}
 	switch {
-	case m.App != nil:
-		app = *m.App
+	case src != nil:
+		app = *src
 		app.Exec = slices.Clone(app.Exec)
 		app.Environment = slices.Clone(app.Environment)
 		app.Isolators = slices.Clone(app.Isolators)
@@ -39,6 +43,10 @@ func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App,
 	switch {
 	case a.exec != "":
 		app.Exec = append([]string{a.exec}, a.args...)
+	case len(app.Exec) == 0:
+		// Valid (exec is optional), but there is nothing to run: such an
+		// image serves as a dependency, or runs with --exec.
+		return nil, errkind.Usagef("image %s has no exec: it cannot run alone without --exec", m.Name)
 	case a.argsGiven:
 		app.Exec = append(app.Exec[:1:1], a.args...)
 	}
@@ -71,6 +79,10 @@ func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App,
 		iso, err := types.NewIsolator(name, value)
 		if err != nil {
 			return errkind.Usagef("%s %s: %v", flag, given, err)
+		}
+		// A flag is held to the stricter checks too (no negative limit).
+		if ws := (types.Isolators{*iso}).Lint(true); len(ws) > 0 {
+			return errkind.Usagef("%s %s: %v", flag, given, ws[0])
 		}
 		app.Isolators = slices.DeleteFunc(app.Isolators, func(i types.Isolator) bool {
 			return string(i.Name) == name || slices.Contains(drop, string(i.Name))

@@ -33,11 +33,15 @@ func validateCommand() *ucli.Command {
 layout, a file as an image (.aci, plain tar or gzip/bzip2/xz/zstd compressed) or as an image or pod
 manifest, detected from its content unless --type says. Every path is checked even after a
 failure; each failure is one line on stderr, and the exit status is non-zero if any failed
-(3 when all failures are invalid inputs). --debug prints a line per valid input, --json a report
-(which includes each image's ID).`,
+(3 when all failures are invalid inputs). What the spec allows but a stricter check questions
+(a repeated isolator, an empty program name...) is a warning line ("actool: warning: PATH: ...")
+that leaves the exit status alone; --strict makes it an error. A pod manifest whose apps name
+images without an ID is a template (valid; acrun resolves it). --debug prints a line per valid
+input, --json a report (which includes each image's ID, the warnings, and "template").`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "type", Usage: "treat every PATH as `appimage`, layout or manifest"},
 			&ucli.BoolFlag{Name: "json", Usage: "print a JSON report on stdout: one object per PATH"},
+			&ucli.BoolFlag{Name: "strict", Usage: "fail on the checks stricter than the spec text (warnings)"},
 			maxSizeFlag(),
 		},
 		Action: validate,
@@ -51,8 +55,12 @@ type report struct {
 	Kind  string `json:"kind,omitempty"` // ImageManifest or PodManifest
 	Name  string `json:"name,omitempty"`
 	ID    string `json:"id,omitempty"`
-	Error string `json:"error,omitempty"`
-	err   error
+	// Template: a pod manifest with apps that name their image without
+	// an ID (pods.md: a deployable template, resolved before it runs).
+	Template bool     `json:"template,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	err      error
 }
 
 func validate(c *ucli.Context) error {
@@ -71,6 +79,17 @@ func validate(c *ucli.Context) error {
 	var worst error
 	for _, path := range c.Args().Slice() {
 		r := validateOne(c, path, forced)
+		if r.Valid && len(r.Warnings) > 0 {
+			if c.Bool("strict") {
+				r.Valid = false
+				r.err = errkind.Invalidf("%s (stricter than the spec; refused by --strict)", strings.Join(r.Warnings, "; "))
+				r.Error = r.err.Error()
+			} else {
+				for _, w := range r.Warnings {
+					fmt.Fprintf(cli.Stderr(c), "actool: warning: %s: %s\n", path, w)
+				}
+			}
+		}
 		if r.Valid {
 			if c.Bool("debug") {
 				fmt.Fprintf(cli.Stderr(c), "%s: valid %s\n", path, describe(r))
@@ -119,6 +138,7 @@ func validateOne(c *ucli.Context, path, forced string) report {
 				m, _, err := aci.ReadLayout(path, aci.LayoutOptions{})
 				if err == nil {
 					r.Name, r.Kind = string(m.Name), string(m.ACKind)
+					r.warn(m.Warnings())
 				}
 				return err
 			}
@@ -155,6 +175,7 @@ func validateOne(c *ucli.Context, path, forced string) report {
 			return err
 		}
 		r.ID, r.Name, r.Kind = res.ID, string(res.Manifest.Name), string(res.Manifest.ACKind)
+		r.warn(res.Manifest.Warnings())
 		return nil
 	}()
 	if err != nil {
@@ -199,10 +220,20 @@ func validateManifest(r io.Reader, rep *report) error {
 			return fmt.Errorf("invalid ImageManifest: %w", err)
 		}
 		rep.Name = string(m.Name)
+		rep.warn(m.Warnings())
 	default:
-		if _, err := schema.ParsePodManifest(data); err != nil {
+		m, err := schema.ParsePodManifest(data)
+		if err != nil {
 			return fmt.Errorf("invalid PodManifest: %w", err)
 		}
+		rep.warn(m.Warnings())
+		rep.Template = m.IsTemplate()
 	}
 	return nil
+}
+
+func (r *report) warn(ws []*schema.Error) {
+	for _, w := range ws {
+		r.Warnings = append(r.Warnings, w.Error())
+	}
 }

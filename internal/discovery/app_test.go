@@ -59,7 +59,7 @@ func TestParseAppErrors(t *testing.T) {
 		{"example.com/app,=x", "ACIdentifier cannot be empty"},
 		{"example.com/app,o%73=linux", "label name"},
 		{"example.com/app,OS=linux", "label name"},
-		{"example.com//app", "two separators"},
+		{"example.com/app_", "start and end"},
 		{"/app", "start and end"},
 		{"app/", "start and end"},
 		{":1", "ACIdentifier cannot be empty"},

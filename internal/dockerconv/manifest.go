@@ -141,13 +141,14 @@ func (im *Image) manifest(lg *log.Logger) (*schema.ImageManifest, error) {
 	return m, nil
 }
 
-// mapApp builds the app section; nil when the image has no command (an AppC
-// app needs exec), with a warning when that drops settings.
+// mapApp builds the app section. An image without Entrypoint and Cmd gets
+// an app without exec (exec is optional in AppC): it keeps its user,
+// environment and ports, and runs with a command given to the executor.
 func mapApp(rc *runConfig, lg *log.Logger) *types.App {
-	exec := append(append([]string{}, rc.Entrypoint.list...), rc.Cmd.list...)
+	var exec types.Exec
+	exec = append(append(exec, rc.Entrypoint.list...), rc.Cmd.list...)
 	if len(exec) == 0 {
-		lg.Warnf("image has no Entrypoint or Cmd: the ACI gets no app section")
-		return nil
+		lg.Infof("image has no Entrypoint or Cmd: the ACI's app has no exec")
 	}
 	app := &types.App{Exec: exec, User: "0", Group: "0", WorkingDirectory: rc.WorkingDir}
 	if rc.User != "" {

@@ -14,6 +14,8 @@ const base = `{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com
 "app":{"exec":["/bin/app"],"user":"0","group":"0",
 "isolators":[{"name":"os/linux/capabilities-remove-set","value":{"set":["CAP_NET_RAW"]}}]}}`
 
+const noExec = `{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/base","app":{"user":"0","group":"0"}}`
+
 const noApp = `{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/data"}`
 
 func TestApply(t *testing.T) {
@@ -29,6 +31,8 @@ func TestApply(t *testing.T) {
 		{"exec", base, Options{Exec: "/bin/sh -c true"}, []string{`"exec":["/bin/sh","-c","true"]`}, ""},
 		{"exec creates app", noApp, Options{Exec: "/bin/x"}, []string{`"exec":["/bin/x"]`, `"user":"0"`}, ""},
 		{"no app", noApp, Options{User: "1"}, nil, ErrNoApp.Error()},
+		{"app without exec", noExec, Options{User: "1"}, []string{`"app":{"user":"1","group":"0"}`}, ""},
+		{"exec on app without exec", noExec, Options{Exec: "/bin/x"}, []string{`"exec":["/bin/x"]`}, ""},
 		{"user group gids", base, Options{User: "1000", Group: "100", SupplementaryGIDs: "4,5"},
 			[]string{`"user":"1000"`, `"group":"100"`, `"supplementaryGIDs":[4,5]`}, ""},
 		{"bad gids", base, Options{SupplementaryGIDs: "4,x"}, nil, `"x" is not a group ID`},

@@ -114,3 +114,58 @@ func TestBadManifests(t *testing.T) {
 	}
 	testutil.Golden(t, filepath.Join("testdata", "errors.golden"), []byte(golden.String()))
 }
+
+// TestWarnManifests checks every manifest of testdata/manifests/warn is
+// valid by the spec text yet draws at least one warning (a check stricter
+// than the spec), and pins the warnings in testdata/warnings.golden.
+func TestWarnManifests(t *testing.T) {
+	var golden strings.Builder
+	for _, f := range corpus(t, "warn") {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := parseAny(b)
+			if err != nil {
+				t.Fatalf("parse(%s) = %v, want valid", name, err)
+			}
+			ws := warningsOf(m)
+			if len(ws) == 0 {
+				t.Fatalf("Warnings(%s) = none, want at least one", name)
+			}
+			for _, w := range ws {
+				fmt.Fprintf(&golden, "%s: %v\n", name, w)
+			}
+		})
+	}
+	testutil.Golden(t, filepath.Join("testdata", "warnings.golden"), []byte(golden.String()))
+}
+
+// TestGoodManifestsNoWarnings: the good corpus draws no warning.
+func TestGoodManifestsNoWarnings(t *testing.T) {
+	for _, f := range corpus(t, "good") {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := parseAny(b)
+		if err != nil {
+			t.Fatalf("parse(%s) = %v", filepath.Base(f), err)
+		}
+		if ws := warningsOf(m); len(ws) > 0 {
+			t.Errorf("Warnings(%s) = %v, want none", filepath.Base(f), ws)
+		}
+	}
+}
+
+func warningsOf(m any) []*Error {
+	switch m := m.(type) {
+	case *ImageManifest:
+		return m.Warnings()
+	case *PodManifest:
+		return m.Warnings()
+	}
+	return nil
+}

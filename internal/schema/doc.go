@@ -9,15 +9,16 @@
 // ("app.environment[2].name: ...") or, for JSON syntax errors, the line and
 // column; all are marked errkind.Invalid.
 //
-// Where we are stricter than the reference (each has a file in
-// testdata/manifests/bad and a test):
+// The spec text decides what is valid, the reference only where the text
+// is silent (docs/conformance.md). Beyond the rules of package types:
 //   - a missing acKind is an error (the reference panics);
-//   - identifier, hash, app, isolator, mount point and port rules listed in
-//     package types;
-//   - a pod app must name its image by id (the spec requires it, the
-//     reference does not check);
 //   - a pod app mount needs a volume name and a path;
 //   - an exposed port needs a name.
+//
+// Checks stricter than the text are warnings: Warnings() on a parsed
+// manifest lists them (actool validate prints them and refuses them with
+// --strict). A pod manifest whose apps name their images without an ID is a
+// template (IsTemplate), valid until it is run.
 //
 // The package never opens files; callers read manifests through a size cap
 // (MaxManifestSize).

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"path"
+
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/schema/types"
 )
@@ -75,6 +77,15 @@ func (m *ImageManifest) AssertValid() error {
 		}},
 		{"annotations", m.Annotations.AssertValid},
 		{"dependencies", func() error { return types.AssertListValid(m.Dependencies) }},
+		{"pathWhitelist", func() error {
+			// aci.md: "whitelist of absolute paths".
+			for i, p := range m.PathWhitelist {
+				if !path.IsAbs(p) {
+					return types.AtIndex(i, invalidf(types.ErrApp, "pathWhitelist entries must be absolute paths, got %q", p))
+				}
+			}
+			return nil
+		}},
 	} {
 		if err := c.err(); err != nil {
 			return toError(types.AtField(c.path, err))

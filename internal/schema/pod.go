@@ -41,10 +41,12 @@ type RuntimeApp struct {
 	Annotations    types.Annotations `json:"annotations,omitempty"`
 }
 
-// RuntimeImage names the image of a pod app; the ID is required.
+// RuntimeImage names the image of a pod app: by ID in a runtime
+// manifest, or by name and labels in a template (pods.md), which is
+// resolved to an ID before it runs.
 type RuntimeImage struct {
 	Name   *types.ACIdentifier `json:"name,omitempty"`
-	ID     types.Hash          `json:"id"`
+	ID     types.Hash          `json:"id,omitzero"`
 	Labels types.Labels        `json:"labels,omitempty"`
 }
 
@@ -74,11 +76,13 @@ func (m Mount) AssertValid() error {
 
 // AssertValid checks the image reference.
 func (ri RuntimeImage) AssertValid() error {
-	if ri.ID.Empty() {
-		return types.AtField("id", invalidf(types.ErrHash, "image id must be set"))
+	if ri.ID.Empty() && ri.Name == nil {
+		return invalidf(types.ErrHash, "image needs an id, or a name in a template")
 	}
-	if err := ri.ID.AssertValid(); err != nil {
-		return types.AtField("id", err)
+	if !ri.ID.Empty() {
+		if err := ri.ID.AssertValid(); err != nil {
+			return types.AtField("id", err)
+		}
 	}
 	if ri.Name != nil {
 		if err := ri.Name.AssertValid(); err != nil {
@@ -107,7 +111,7 @@ func (ra RuntimeApp) AssertValid() error {
 	if err := types.AssertListValid(ra.Mounts); err != nil {
 		return types.AtField("mounts", err)
 	}
-	return types.AtField("annotations", ra.Annotations.AssertValid())
+	return types.AtField("annotations", ra.Annotations.AssertPodValid())
 }
 
 // AssertValid checks the apps and the uniqueness of their names.
@@ -155,22 +159,25 @@ func (m *PodManifest) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// AssertValid runs the manifest-level checks. acVersion is optional in a
-// pod manifest, as in the reference.
+// AssertValid runs the manifest-level checks. acVersion and apps are
+// required (pods.md), though the reference requires neither.
 func (m *PodManifest) AssertValid() error {
 	if m.ACKind != types.PodManifestKind {
 		return &Error{Path: "acKind", Err: invalidf(types.ErrACKind, "missing or bad ACKind (must be %q)", types.PodManifestKind)}
+	}
+	// pods.md: "acVersion (string, required)", "apps (list of objects,
+	// required)" (an empty list is a list).
+	if m.ACVersion.Empty() {
+		return &Error{Path: "acVersion", Err: invalidf(types.ErrSemVer, "acVersion must be set")}
+	}
+	if m.Apps == nil {
+		return &Error{Path: "apps", Err: invalidf(types.ErrACName, "apps must be set")}
 	}
 	checks := []struct {
 		path string
 		err  func() error
 	}{
-		{"acVersion", func() error {
-			if m.ACVersion.Empty() {
-				return nil
-			}
-			return m.ACVersion.AssertValid()
-		}},
+		{"acVersion", m.ACVersion.AssertValid},
 		{"apps", m.Apps.AssertValid},
 		{"volumes", func() error {
 			seen := map[types.ACName]bool{}
@@ -185,8 +192,8 @@ func (m *PodManifest) AssertValid() error {
 			}
 			return nil
 		}},
-		{"isolators", func() error { return types.AssertListValid(m.Isolators) }},
-		{"annotations", m.Annotations.AssertValid},
+		{"isolators", types.Isolators(m.Isolators).AssertPodValid},
+		{"annotations", m.Annotations.AssertPodValid},
 		{"ports", func() error { return types.AssertListValid(m.Ports) }},
 	}
 	for _, c := range checks {
@@ -223,4 +230,16 @@ func SniffKind(data []byte) (types.ACKind, error) {
 		return "", &Error{Path: "acKind", Err: invalidf(types.ErrACKind, "ACKind must be set")}
 	}
 	return *v.ACKind, nil
+}
+
+// IsTemplate reports whether some app names its image without an ID: the
+// manifest is a deployable template (pods.md), to be resolved (reified)
+// before it runs.
+func (m *PodManifest) IsTemplate() bool {
+	for _, a := range m.Apps {
+		if a.Image.ID.Empty() {
+			return true
+		}
+	}
+	return false
 }

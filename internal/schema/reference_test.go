@@ -27,31 +27,35 @@ var referenceDiffers = map[string]string{
 	"bad/isolator-memory-no-value.json": "panics (nil dereference) on a known isolator without value",
 
 	// The reference accepts what the spec forbids.
-	"bad/acversion-leading-zero.json":          "coreos/go-semver accepts leading zeros, SemVer 2.0 does not",
-	"bad/app-eventhandler-no-exec.json":        "event handler exec is not checked; the spec requires it",
-	"bad/app-exec-empty.json":                  "an empty exec list is not checked; the spec requires a command",
-	"bad/app-exec-first-empty.json":            "exec elements are not checked; exec[0] names the program",
-	"bad/app-exec-missing.json":                "a missing exec is not checked; the spec requires it for an app",
-	"bad/app-mountpoint-no-name.json":          "mount point names are checked only when present",
-	"bad/app-mountpoint-no-path.json":          "mount point paths are not checked; the spec requires one",
-	"bad/app-port-no-protocol.json":            "port protocol is not checked; the spec requires it",
-	"bad/dependency-imageid-not-hex.json":      "hash values are not checked for hex digits",
-	"bad/dependency-imageid-short.json":        "hash values are not checked for length",
-	"bad/isolator-apparmor-empty.json":         "0.8.11 does not know the apparmor isolator the spec defines, so pod level passes it unchecked",
-	"bad/isolator-caps-retain-and-remove.json": "the spec forbids combining capability retain and remove sets; the code does not check",
-	"bad/isolator-memory-negative.json":        "resource quantities are not checked for sign",
-	"bad/isolator-memory-twice.json":           "single-instance resource isolators are not counted",
-	"bad/name-doubled-separator.json":          "ACIdentifier is not checked against the spec regex (doubled separators)",
-	"bad/pod-app-no-image-id.json":             "a pod app's image id is not required by the code; the spec requires it",
-	"bad/pod-mount-no-path.json":               "pod mount paths are not checked",
-	"bad/pod-port-no-name.json":                "exposed port names are checked only when present",
-	"bad/pod-volume-empty-mode-not-octal.json": "empty volume modes are not checked for octal",
+	"bad/annotation-systemd-notify-not-boolean.json": "annotation values are not checked beyond created, homepage and documentation",
+	"bad/app-port-count-zero.json":                   "port count 0 is not refused",
+	"bad/app-supplementary-gid-negative.json":        "supplementary GIDs are not checked for sign",
+	"bad/pathwhitelist-relative.json":                "pathWhitelist entries are not checked",
+	"bad/pod-acversion-missing.json":                 "acVersion is not required in a pod manifest",
+	"bad/pod-annotation-name-identifier.json":        "pod annotation names are checked as AC Identifiers",
+	"bad/pod-app-annotation-name-identifier.json":    "pod app annotation names are checked as AC Identifiers",
+	"bad/pod-apps-missing.json":                      "apps is not required",
+	"bad/pod-isolator-unknown-no-value.json":         "an unknown isolator's value is not required",
+	"bad/pod-port-hostip-ipv6.json":                  "hostIP may be any IP address",
+	"bad/pod-port-no-hostport.json":                  "hostPort is not required",
+	"bad/acversion-leading-zero.json":                "coreos/go-semver accepts leading zeros, SemVer 2.0 does not",
+	"bad/app-mountpoint-no-name.json":                "mount point names are checked only when present",
+	"bad/app-mountpoint-no-path.json":                "mount point paths are not checked; the spec requires one",
+	"bad/app-port-no-protocol.json":                  "port protocol is not checked; the spec requires it",
+	"bad/dependency-imageid-not-hex.json":            "hash values are not checked for hex digits",
+	"bad/dependency-imageid-short.json":              "hash values are not checked for length",
+	"bad/isolator-caps-retain-and-remove.json":       "the spec forbids combining capability retain and remove sets; the code does not check",
+	"bad/pod-app-image-unnamed.json":                 "a pod app's image is not checked; pods.md requires its id, which only a template may replace by a name",
+	"bad/pod-mount-no-path.json":                     "pod mount paths are not checked",
+	"warn/app-isolator-unknown.json":                 "rejects an isolator it does not know in an app; ace.md: an executor MAY ignore isolators it does not understand",
+	"warn/pod-volume-host-mode.json":                 "rejects mode on a host volume; pods.md: mode is only interpreted if kind is empty",
+	"bad/pod-port-no-name.json":                      "exposed port names are checked only when present",
 }
 
 func TestReferenceManifests(t *testing.T) {
 	root := filepath.Join(testutil.RepoRoot(t), "testdata", "manifests")
 	var files []string
-	for _, sub := range []string{"good", "bad"} {
+	for _, sub := range []string{"good", "bad", "warn"} {
 		ents, err := os.ReadDir(filepath.Join(root, sub))
 		if err != nil {
 			t.Fatalf("read corpus: %v", err)
@@ -120,10 +124,11 @@ func verdictString(err error) string {
 }
 
 // TestReferenceDiffersMatchREADME keeps testdata/manifests/README.md, which
-// tells readers the reference's verdict on every bad file, in step with
-// referenceDiffers: a file marked **accepts** or **panics** there is listed
-// here (a panic with a reason starting "panics"), and no file marked
-// "rejects" is.
+// tells readers the reference's verdict on every bad and warn file, in step
+// with referenceDiffers: a file is listed here exactly when the README's
+// verdict differs from ours (a bad file the reference accepts or panics
+// on, a warn file it rejects or panics on), a panic with a reason starting
+// "panics".
 func TestReferenceDiffersMatchREADME(t *testing.T) {
 	path := filepath.Join(testutil.RepoRoot(t), "testdata", "manifests", "README.md")
 	b, err := os.ReadFile(path)
@@ -132,7 +137,8 @@ func TestReferenceDiffersMatchREADME(t *testing.T) {
 	}
 	rows := 0
 	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(line, "| `bad/") {
+		bad := strings.HasPrefix(line, "| `bad/")
+		if !bad && !strings.HasPrefix(line, "| `warn/") {
 			continue
 		}
 		cells := strings.Split(strings.Trim(line, "| "), "|")
@@ -140,22 +146,39 @@ func TestReferenceDiffersMatchREADME(t *testing.T) {
 		verdict := strings.Trim(strings.TrimSpace(cells[len(cells)-1]), "*")
 		rows++
 		reason, listed := referenceDiffers[file]
-		switch verdict {
-		case "rejects":
-			if listed {
-				t.Errorf("README says the reference rejects %s, but referenceDiffers lists it (%q)", file, reason)
-			}
-		case "accepts", "panics":
-			if !listed {
-				t.Errorf("README says the reference %s %s, but referenceDiffers does not list it", verdict, file)
-			} else if got := strings.HasPrefix(reason, "panics"); got != (verdict == "panics") {
-				t.Errorf("README says the reference %s %s, but referenceDiffers gives %q", verdict, file, reason)
-			}
-		default:
-			t.Errorf("README row for %s: verdict %q, want rejects, **accepts** or **panics**", file, verdict)
+		if verdict != "rejects" && verdict != "accepts" && verdict != "panics" {
+			t.Errorf("README row for %s: verdict %q, want rejects, accepts or panics", file, verdict)
+			continue
+		}
+		differs := verdict == "panics" || (verdict == "accepts") == bad
+		switch {
+		case differs && !listed:
+			t.Errorf("README says the reference %s %s, unlike us, but referenceDiffers does not list it", verdict, file)
+		case !differs && listed:
+			t.Errorf("README says the reference %s %s, as we do, but referenceDiffers lists it (%q)", verdict, file, reason)
+		case listed && strings.HasPrefix(reason, "panics") != (verdict == "panics"):
+			t.Errorf("README says the reference %s %s, but referenceDiffers gives %q", verdict, file, reason)
 		}
 	}
 	if rows == 0 {
 		t.Fatalf("no bad/ rows in the table of %s", path)
+	}
+}
+
+// TestReferenceDiffersInConformanceDoc: docs/conformance.md folds in every
+// corpus file where the reference differs from us.
+func TestReferenceDiffersInConformanceDoc(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "docs", "conformance.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, diffs, ok := strings.Cut(string(b), "\n## Differences from the reference actool\n")
+	if !ok {
+		t.Fatal("docs/conformance.md has no section \"Differences from the reference actool\"")
+	}
+	for file := range referenceDiffers {
+		if !strings.Contains(diffs, "`"+file+"`") {
+			t.Errorf("referenceDiffers lists %s; name it under \"Differences from the reference actool\" in docs/conformance.md", file)
+		}
 	}
 }

@@ -51,7 +51,7 @@ func TestErrorPositions(t *testing.T) {
 	if !errors.As(err, &se) || se.Line != 3 || se.Column != 15 {
 		t.Fatalf("ParseImageManifest(syntax error) = %#v, want line 3 column 15", err)
 	}
-	_, err = ParseImageManifest([]byte(`{"acKind":"ImageManifest","acVersion":"0.8.11","name":"a","app":{"exec":["/x"],"user":"0","group":"0","environment":[{"name":"1X"}]}}`))
+	_, err = ParseImageManifest([]byte(`{"acKind":"ImageManifest","acVersion":"0.8.11","name":"a","app":{"exec":["/x"],"user":"0","group":"0","environment":[{"name":"1X","value":""}]}}`))
 	if !errors.As(err, &se) || se.Path != "app.environment[0].name" {
 		t.Fatalf("ParseImageManifest(bad env) = %v, want path app.environment[0].name", err)
 	}
@@ -152,4 +152,64 @@ func fuzzManifest(f *testing.F, kind string) {
 			t.Fatalf("re-parse of %s = %v", out, err)
 		}
 	})
+}
+
+// pods.md: "Pod Manifests can serve the role of both deployable template
+// and runtime manifest"; a template names an app's image by name (and
+// labels) and is resolved before it runs. An image with neither id nor
+// name identifies nothing.
+func TestPodTemplate(t *testing.T) {
+	const id = "sha512-cbead8fe640f4d4a9a34356dba22e9f4c440233b4d13a780cbf067bfc6e9bbbb3e20da84b5b00070eefda0883ae6974a5b9626938386609a9df158cc8e48743e"
+	pod := func(images ...string) string {
+		apps := ""
+		for i, im := range images {
+			if i > 0 {
+				apps += ","
+			}
+			apps += `{"name":"a` + string(rune('0'+i)) + `","image":` + im + `}`
+		}
+		return `{"acVersion":"0.8.11","acKind":"PodManifest","apps":[` + apps + `]}`
+	}
+	tests := []struct {
+		name, in     string
+		wantTemplate bool
+		wantErr      string
+	}{
+		{"reified", pod(`{"id":"` + id + `"}`), false, ""},
+		{"by name", pod(`{"name":"example.com/web"}`), true, ""},
+		{"by name and labels", pod(`{"name":"example.com/web","labels":[{"name":"version","value":"latest"}]}`), true, ""},
+		{"one of two", pod(`{"id":"`+id+`"}`, `{"name":"example.com/web"}`), true, ""},
+		{"labels only", pod(`{"labels":[{"name":"version","value":"1"}]}`), false, "apps[0].image: image needs an id, or a name in a template"},
+		{"empty image", pod(`{}`), false, "apps[0].image: image needs an id, or a name in a template"},
+		{"no image", `{"acVersion":"0.8.11","acKind":"PodManifest","apps":[{"name":"a"}]}`, false, "apps[0].image: image needs an id, or a name in a template"},
+		{"bad name", pod(`{"name":"Web"}`), false, `apps[0].image.name: ACIdentifier must contain only lower case alphanumeric characters plus "-._~/", got "Web"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := ParsePodManifest([]byte(tt.in))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Fatalf("ParsePodManifest(%s) = %q, want %q", tt.in, got, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if m.IsTemplate() != tt.wantTemplate {
+				t.Errorf("IsTemplate(%s) = %v, want %v", tt.in, m.IsTemplate(), tt.wantTemplate)
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatalf("Marshal(%s) = %v", tt.name, err)
+			}
+			if tt.wantTemplate && strings.Contains(string(b), `"id":""`) {
+				t.Errorf("Marshal(template) = %s, want no empty id", b)
+			}
+			if _, err := ParsePodManifest(b); err != nil {
+				t.Errorf("ParsePodManifest(Marshal(%s)) = %v", tt.name, err)
+			}
+		})
+	}
 }

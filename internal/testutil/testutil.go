@@ -80,6 +80,10 @@ func RepoRoot(t testing.TB) string {
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
+// Updating reports whether the test runs with -update, for generated files
+// that Golden does not cover (a section of a larger file).
+func Updating() bool { return *update }
+
 // Golden compares got with testdata file path (relative to the test's
 // package), rewriting it when the test runs with -update.
 func Golden(t testing.TB, path string, got []byte) {

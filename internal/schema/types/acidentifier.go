@@ -5,8 +5,10 @@ import (
 )
 
 // ACIdentifier names images, labels, annotations, isolators and
-// dependencies: lower case alphanumerics separated by single "-._~/"
-// characters (spec regex ^[a-z0-9]+([-._~/][a-z0-9]+)*$).
+// dependencies: lower case alphanumerics and "-._~/", starting and ending
+// with an alphanumeric. Separators in a row (which the spec regex
+// ^[a-z0-9]+([-._~/][a-z0-9]+)*$ forbids, unlike the spec's own examples)
+// are valid, with a warning (Lint).
 type ACIdentifier string
 
 const acIdentifierSeps = "-._~/"
@@ -26,10 +28,30 @@ func checkName(s, typ, seps string, kind error) error {
 	if !isLowerAlnum(s[0]) || !isLowerAlnum(s[len(s)-1]) {
 		return invalid(kind, "%s must start and end with only lower case alphanumeric characters, got %q", typ, s)
 	}
+	if seps == acIdentifierSeps {
+		// Doubled separators: types.md's regex forbids them, but its own
+		// example "example.com/~user/app_v1" has one, and the reference
+		// accepts them; a warning (see Lint).
+		return nil
+	}
+	return doubledSeparator(s, typ, seps, kind)
+}
+
+func doubledSeparator(s, typ, seps string, kind error) error {
 	for i := 1; i < len(s); i++ {
 		if !isLowerAlnum(s[i]) && !isLowerAlnum(s[i-1]) {
 			return invalid(kind, "%s must not contain two separators %q in a row, got %q", typ, seps, s)
 		}
+	}
+	return nil
+}
+
+// Lint reports a check stricter than the spec text: two separators in a
+// row, which types.md's regex forbids but its example
+// "example.com/~user/app_v1" uses.
+func (n ACIdentifier) Lint() error {
+	if err := doubledSeparator(string(n), "ACIdentifier", acIdentifierSeps, ErrACIdentifier); err != nil {
+		return invalid(ErrACIdentifier, "%q has two separators in a row, which the spec's regex forbids (though its own example has one)", string(n))
 	}
 	return nil
 }

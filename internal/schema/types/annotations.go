@@ -6,6 +6,8 @@ const (
 	AnnotationHomepage      = "homepage"
 	AnnotationDocumentation = "documentation"
 	AnnotationAuthors       = "authors"
+	// AnnotationSystemdNotify is a "string boolean" (aci.md).
+	AnnotationSystemdNotify = "appc.io/executor/supports-systemd-notify"
 )
 
 // Annotation is one {name, value} pair.
@@ -39,6 +41,20 @@ func (a *Annotations) Set(name ACIdentifier, value string) {
 	*a = append(*a, Annotation{Name: name, Value: value})
 }
 
+// AssertPodValid checks the list as a pod's (or a pod app's): pods.md
+// restricts their names to the AC Name formatting.
+func (a Annotations) AssertPodValid() error {
+	if err := a.AssertValid(); err != nil {
+		return err
+	}
+	for i, an := range a {
+		if _, err := NewACName(string(an.Name)); err != nil {
+			return atIndex(i, atField("name", invalid(ErrAnnotations, "pod annotation names are AC Names: %v", err)))
+		}
+	}
+	return nil
+}
+
 // AssertValid checks names, duplicates and the well-known values.
 func (a Annotations) AssertValid() error {
 	seen := map[ACIdentifier]bool{}
@@ -56,6 +72,10 @@ func (a Annotations) AssertValid() error {
 			_, err = NewDate(an.Value)
 		case AnnotationHomepage, AnnotationDocumentation:
 			_, err = NewURL(an.Value)
+		case AnnotationSystemdNotify:
+			if an.Value != "true" && an.Value != "false" {
+				err = invalid(ErrAnnotations, `want "true" or "false", got %q`, an.Value)
+			}
 		}
 		if err != nil {
 			return atIndex(i, atField("value", invalid(ErrAnnotations, "%s: %v", string(an.Name), err)))
@@ -88,3 +108,19 @@ type (
 	UserAnnotations map[string]string
 	UserLabels      map[string]string
 )
+
+func (a *Annotation) UnmarshalJSON(data []byte) error {
+	return pairValue(data, "annotation", &a.Name, &a.Value)
+}
+
+// Lint lists the annotations' names that break a check stricter than the
+// spec (ACIdentifier.Lint).
+func (a Annotations) Lint() []error {
+	var out []error
+	for i, an := range a {
+		if err := an.Name.Lint(); err != nil {
+			out = append(out, atIndex(i, atField("name", err)))
+		}
+	}
+	return out
+}

@@ -8,7 +8,7 @@ import (
 // App is how to run an image: the command, identity, environment and the
 // resources it needs.
 type App struct {
-	Exec              Exec            `json:"exec"`
+	Exec              Exec            `json:"exec,omitempty"`
 	EventHandlers     []EventHandler  `json:"eventHandlers,omitempty"`
 	User              string          `json:"user"`
 	Group             string          `json:"group"`
@@ -23,23 +23,24 @@ type App struct {
 }
 
 // Exec is the command line; a first element without "/" is looked up in
-// PATH by the executor.
+// PATH by the executor. It is optional (aci.md): an image without one runs
+// only with a command given by the executor, or serves as a dependency.
 type Exec []string
 
 // AssertValid checks the app's own rules (the elements validated
 // themselves when decoded; this re-checks them for values built in code).
 func (a App) AssertValid() error {
-	if len(a.Exec) == 0 {
-		return atField("exec", invalid(ErrApp, "exec must be set"))
-	}
-	if a.Exec[0] == "" {
-		return atField("exec", atIndex(0, invalid(ErrApp, "exec[0] cannot be empty")))
-	}
 	if a.User == "" {
 		return atField("user", invalid(ErrApp, "user is required"))
 	}
 	if a.Group == "" {
 		return atField("group", invalid(ErrApp, "group is required"))
+	}
+	for i, g := range a.SupplementaryGIDs {
+		// aci.md: "list of unsigned integers".
+		if g < 0 {
+			return atField("supplementaryGIDs", atIndex(i, invalid(ErrApp, "supplementary GID %d is negative", g)))
+		}
 	}
 	if a.WorkingDirectory != "" && !path.IsAbs(a.WorkingDirectory) {
 		return atField("workingDirectory", invalid(ErrApp, "workingDirectory must be an absolute path, got %q", a.WorkingDirectory))
@@ -73,6 +74,26 @@ func (a App) AssertValid() error {
 	return nil
 }
 
+// Lint lists what in the app breaks a check stricter than the spec text
+// (each a *FieldError inside the app): an exec or event handler exec
+// whose program is missing or empty, and the isolators' (see
+// Isolators.Lint).
+func (a App) Lint() []error {
+	var out []error
+	if len(a.Exec) > 0 && a.Exec[0] == "" {
+		out = append(out, atField("exec", atIndex(0, invalid(ErrApp, "exec[0] is empty: there is no program to run"))))
+	}
+	for i, h := range a.EventHandlers {
+		if len(h.Exec) == 0 || h.Exec[0] == "" {
+			out = append(out, atField("eventHandlers", atIndex(i, atField("exec", invalid(ErrEventHandler, "eventHandler %q has no program to run", h.Name)))))
+		}
+	}
+	for _, w := range a.Isolators.Lint(true) {
+		out = append(out, atField("isolators", w))
+	}
+	return out
+}
+
 func (a *App) UnmarshalJSON(data []byte) error {
 	type plain App
 	var v plain
@@ -81,6 +102,9 @@ func (a *App) UnmarshalJSON(data []byte) error {
 	}
 	if err := App(v).AssertValid(); err != nil {
 		return err
+	}
+	if len(v.Exec) == 0 {
+		v.Exec = nil // an empty exec is an absent one
 	}
 	*a = App(v)
 	return nil
@@ -114,9 +138,6 @@ func (h EventHandler) AssertValid() error {
 		return atField("name", invalid(ErrEventHandler, `eventHandler "name" cannot be empty`))
 	default:
 		return atField("name", invalid(ErrEventHandler, `bad eventHandler "name": %q`, h.Name))
-	}
-	if len(h.Exec) == 0 || h.Exec[0] == "" {
-		return atField("exec", invalid(ErrEventHandler, "eventHandler exec must be set"))
 	}
 	return nil
 }
@@ -212,6 +233,10 @@ func (p Port) AssertValid() error {
 	if p.Port < 1 || p.Port > 65535 {
 		return atField("port", invalid(ErrPort, "port must be in 1-65535 range, got %d", p.Port))
 	}
+	if p.Count < 1 {
+		// aci.md: count "defaults to 1 if unset ... Must be >=1".
+		return atField("count", invalid(ErrPort, "count must be at least 1, got %d", p.Count))
+	}
 	if p.Port+p.Count > 65536 {
 		return atField("count", invalid(ErrPort, "end of port range must be in 1-65535 range, got %d+%d", p.Port, p.Count))
 	}
@@ -258,4 +283,8 @@ func (m MountPoint) MarshalJSON() ([]byte, error) {
 	}
 	type plain MountPoint
 	return Marshal(plain(m))
+}
+
+func (e *EnvironmentVariable) UnmarshalJSON(data []byte) error {
+	return pairValue(data, "environment variable", &e.Name, &e.Value)
 }

@@ -12,23 +12,31 @@
 //
 // The package does no I/O.
 //
-// Where we are stricter than the reference actool 0.8.11 (each is tested):
-//   - ACIdentifier and ACName follow the spec regexes, so doubled separators
-//     ("a..b", "a--b", "a./b") are refused;
-//   - a Hash must be "sha512-" plus 128 lowercase hex digits (the reference
-//     only checks that the value is not empty); NewHashKey additionally
-//     accepts the 64-digit store key form;
-//   - an app must have a non-empty exec whose first element is not empty;
-//   - an event handler must have a non-empty exec;
-//   - a mount point must have a name and a path; a port must have a name and
-//     a protocol; an exposed port must have a name and a hostPort <= 65535;
-//   - a known isolator must have a value (the reference panics);
-//   - capabilities retain and remove sets can't be combined (the spec's rule);
-//   - resource quantities can't be negative, and each resource/* isolator may
-//     appear once per app;
-//   - acVersion follows SemVer 2.0 strictly (no leading zeros);
-//   - an empty volume's mode must be an octal number.
+// The AppC 0.8.11 spec text decides what is valid; the reference actool
+// 0.8.11 decides only where the text is silent (docs/conformance.md lists
+// every rule and every difference). So we refuse, where the reference does
+// not:
+//   - an ACName with separators in a row ("a--b"; the spec regex);
+//   - a Hash whose value is not 128 lowercase hex digits (NewHashKey also
+//     accepts the 64-digit store key form);
+//   - a mount point without name or path, a port without name or protocol
+//     or with count 0, an exposed port without name or hostPort, a hostIP
+//     that is not IPv4, a negative supplementary GID, a label, annotation
+//     or environment object without value, pod annotation names that are
+//     not AC Names;
+//   - a known isolator without value (the reference panics), capabilities
+//     retain and remove sets together;
+//   - an acVersion that is not strict SemVer 2.0 (leading zeros).
 //
-// os/linux/apparmor-profile is in the spec text but unknown to the 0.8.11
-// code (which rejects it in an app); we know and validate it.
+// Checks stricter than the text are not errors but warnings, listed by the
+// Lint methods (ACIdentifier, Labels, Annotations, App, Isolators,
+// Volume): ACIdentifier separators in a row (the spec regex forbids them,
+// its own example "example.com/~user/app_v1" has one), an exec or event
+// handler without a program, a repeated isolator the spec is silent about,
+// a negative resource quantity, an isolator an app does not know, a host
+// volume's ignored mode/uid/gid, an empty volume's non-octal mode.
+//
+// os/linux/apparmor-profile is in neither the 0.8.11 text nor the 0.8.11
+// code (later spec versions define it); we know it, and a value its later
+// definition refuses is a warning.
 package types

@@ -42,9 +42,27 @@ var DefaultCapabilities = []string{
 
 type isolatorKind struct {
 	parse    func(raw []byte) (any, error)
-	multiple bool     // several instances allowed in one list
-	conflict []string // names it can't be combined with
+	count    instances // how many may appear in one list
+	conflict []string  // names it can't be combined with (ace.md)
+	// later: defined by a spec version after 0.8.11, whose text makes it
+	// an unknown isolator with an arbitrary value; a value its later
+	// definition refuses is a warning (and has no typed value).
+	later bool
 }
+
+// instances says how often an isolator may appear in one list.
+type instances int
+
+const (
+	// onceLint: the spec says nothing against repeats (the reference
+	// accepts them), but a repeat is ambiguous: a warning.
+	onceLint instances = iota
+	// onceSpec: ace.md allows only one ("Only a single ... isolator can
+	// be specified per-app").
+	onceSpec
+	// many: repeats are fine.
+	many
+)
 
 var isolatorKinds = map[string]isolatorKind{
 	ResourceCPUName:              {parse: parseResource(false)},
@@ -52,16 +70,16 @@ var isolatorKinds = map[string]isolatorKind{
 	ResourceBlockBandwidthName:   {parse: parseResource(true)},
 	ResourceBlockIOPSName:        {parse: parseResource(true)},
 	ResourceNetworkBandwidthName: {parse: parseResource(true)},
-	CapabilitiesRetainSetName:    {parse: parseCaps(true), multiple: true, conflict: []string{CapabilitiesRemoveSetName}},
-	CapabilitiesRemoveSetName:    {parse: parseCaps(false), multiple: true, conflict: []string{CapabilitiesRetainSetName}},
-	SeccompRetainSetName:         {parse: parseSeccomp(true), conflict: []string{SeccompRemoveSetName}},
-	SeccompRemoveSetName:         {parse: parseSeccomp(false), conflict: []string{SeccompRetainSetName}},
-	NoNewPrivilegesName:          {parse: parseBool, multiple: true},
+	CapabilitiesRetainSetName:    {parse: parseCaps(true), count: many, conflict: []string{CapabilitiesRemoveSetName}},
+	CapabilitiesRemoveSetName:    {parse: parseCaps(false), count: many, conflict: []string{CapabilitiesRetainSetName}},
+	SeccompRetainSetName:         {parse: parseSeccomp(true), count: onceSpec, conflict: []string{SeccompRemoveSetName}},
+	SeccompRemoveSetName:         {parse: parseSeccomp(false), count: onceSpec, conflict: []string{SeccompRetainSetName}},
+	NoNewPrivilegesName:          {parse: parseBool, count: many},
 	OOMScoreAdjName:              {parse: parseIntRange("oom-score-adj", -1000, 1000)},
 	CPUSharesName:                {parse: parseIntRange("cpu-shares", 2, 262144)},
-	SELinuxContextName:           {parse: parseSELinux},
-	AppArmorProfileName:          {parse: parseAppArmor},
-	SysctlName:                   {parse: parseSysctl},
+	SELinuxContextName:           {parse: parseSELinux, count: onceSpec},
+	AppArmorProfileName:          {parse: parseAppArmor, later: true},
+	SysctlName:                   {parse: parseSysctl, count: onceSpec},
 }
 
 // IsKnownIsolator reports whether name is an isolator of the spec.
@@ -106,12 +124,21 @@ func (i *Isolator) parse() error {
 	k, ok := isolatorKinds[string(i.Name)]
 	if !ok {
 		i.value = nil
+		// types.md: "two required fields: "name" and "value"", the value
+		// "an arbitrary JSON value" (null too) when the name is unknown.
+		if len(i.ValueRaw) == 0 {
+			return atField("value", invalid(ErrIsolator, "isolator %s must have a value", i.Name))
+		}
 		return nil
 	}
 	if len(i.ValueRaw) == 0 || string(bytes.TrimSpace(i.ValueRaw)) == "null" {
 		return atField("value", invalid(ErrIsolator, "isolator %s must have a value", i.Name))
 	}
 	v, err := k.parse(i.ValueRaw)
+	if err != nil && k.later {
+		i.value = nil
+		return nil
+	}
 	if err != nil {
 		return atField("value", err)
 	}
@@ -163,12 +190,16 @@ func (i Isolator) MarshalJSON() ([]byte, error) {
 	return Marshal(plain(i))
 }
 
-// Isolators is an app's isolator list: only known names, single-instance
-// kinds at most once, no conflicting kinds.
+// Isolators is an isolator list (an app's or a pod's): valid isolators,
+// the kinds ace.md allows once at most once, no kinds ace.md says cannot be
+// combined.
 type Isolators []Isolator
 
 // AssertValid checks the list as an app's isolators.
 func (l Isolators) AssertValid() error { return l.assertValid(true) }
+
+// AssertPodValid checks the list as a pod's isolators.
+func (l Isolators) AssertPodValid() error { return l.assertValid(false) }
 
 func (l Isolators) assertValid(app bool) error {
 	seen := map[string]bool{}
@@ -179,12 +210,9 @@ func (l Isolators) assertValid(app bool) error {
 		name := string(i.Name)
 		k, known := isolatorKinds[name]
 		if !known {
-			if app {
-				return atIndex(idx, atField("name", invalid(ErrIsolator, "invalid isolator: unknown name %q", name)))
-			}
 			continue
 		}
-		if seen[name] && !k.multiple {
+		if seen[name] && k.count == onceSpec {
 			return atIndex(idx, invalid(ErrIsolator, "isolators set contains too many instances of type %q", name))
 		}
 		for _, c := range k.conflict {
@@ -195,6 +223,49 @@ func (l Isolators) assertValid(app bool) error {
 		seen[name] = true
 	}
 	return nil
+}
+
+// Lint lists what in an app's (app true) or a pod's isolators breaks a
+// check stricter than the spec text: a repeated isolator the spec does not
+// forbid to repeat (which instance counts is unclear), a negative resource
+// quantity, and in an app an isolator the spec does not define (ace.md:
+// "An executor MAY ignore isolators that it does not understand").
+func (l Isolators) Lint(app bool) []error {
+	var out []error
+	seen := map[string]bool{}
+	for idx, i := range l {
+		name := string(i.Name)
+		if err := i.Name.Lint(); err != nil {
+			out = append(out, atIndex(idx, atField("name", err)))
+		}
+		k, known := isolatorKinds[name]
+		if !known {
+			if app {
+				out = append(out, atIndex(idx, atField("name", invalid(ErrIsolator, "unknown isolator %q: an executor may ignore it", name))))
+			}
+			continue
+		}
+		if k.later {
+			if _, err := k.parse(i.ValueRaw); err != nil {
+				out = append(out, atIndex(idx, atField("value", err)))
+			}
+		}
+		if seen[name] && k.count == onceLint {
+			out = append(out, atIndex(idx, invalid(ErrIsolator, "isolator %q given more than once: executors may differ on which one counts", name)))
+		}
+		seen[name] = true
+		if r, ok := i.value.(*ResourceValue); ok {
+			for _, q := range []struct {
+				name string
+				q    *Quantity
+			}{{"request", r.Request}, {"limit", r.Limit}} {
+				if q.q != nil && q.q.Sign() < 0 {
+					out = append(out, atIndex(idx, atField("value", atField(q.name, invalid(ErrQuantity, "negative quantity %q", q.q.String())))))
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (l *Isolators) UnmarshalJSON(data []byte) error {
@@ -241,14 +312,6 @@ func parseResource(wantDefault bool) func([]byte) (any, error) {
 			}
 		} else if v.Default {
 			return nil, atField("default", invalid(ErrIsolator, "default must be false"))
-		}
-		for _, q := range []struct {
-			name string
-			q    *Quantity
-		}{{"request", v.Request}, {"limit", v.Limit}} {
-			if q.q != nil && q.q.Sign() < 0 {
-				return nil, atField(q.name, invalid(ErrQuantity, "quantity must not be negative, got %q", q.q.String()))
-			}
 		}
 		return &v, nil
 	}

@@ -26,8 +26,9 @@ type Label struct {
 	Value string       `json:"value"`
 }
 
-// Labels is an ordered list of labels with unique names. When "os" is
-// present it must be a known OS and "arch" must be valid for it.
+// Labels is an ordered list of labels with unique names, none of them
+// "name". When "os" is present it must be a known OS and "arch" must be
+// valid for it.
 type Labels []Label
 
 // Get returns the value of the label name.
@@ -70,6 +71,11 @@ func (l Labels) AssertValid() error {
 	for i, lb := range l {
 		if err := lb.Name.AssertValid(); err != nil {
 			return atIndex(i, invalid(ErrLabels, "invalid label name: %q: %v", string(lb.Name), err))
+		}
+		if lb.Name == "name" {
+			// aci.md: label names "(to avoid confusion with the image's
+			// name) cannot be "name"".
+			return atIndex(i, atField("name", invalid(ErrLabels, `invalid label name: "name" (the image's name is not a label)`)))
 		}
 		if seen[lb.Name] {
 			return atIndex(i, invalid(ErrLabels, "duplicate labels of name %q", string(lb.Name)))
@@ -186,4 +192,38 @@ func AppcOSArchToGo(os, arch string) (goos, goarch, goarm string, err error) {
 		return os, "amd64", "", nil
 	}
 	return os, arch, "", nil
+}
+
+// pairValue decodes a {name, value} object whose value key must be
+// present: aci.md says label, annotation and environment objects "must
+// have two key-value pairs".
+func pairValue[N any](data []byte, what string, name *N, value *string) error {
+	var v struct {
+		Name  N       `json:"name"`
+		Value *string `json:"value"`
+	}
+	if err := decodeStruct(data, &v); err != nil {
+		return err
+	}
+	if v.Value == nil {
+		return atField("value", invalid(ErrJSONType, "%s value must be set", what))
+	}
+	*name, *value = v.Name, *v.Value
+	return nil
+}
+
+func (l *Label) UnmarshalJSON(data []byte) error {
+	return pairValue(data, "label", &l.Name, &l.Value)
+}
+
+// Lint lists the labels' names that break a check stricter than the spec
+// (ACIdentifier.Lint).
+func (l Labels) Lint() []error {
+	var out []error
+	for i, lb := range l {
+		if err := lb.Name.Lint(); err != nil {
+			out = append(out, atIndex(i, atField("name", err)))
+		}
+	}
+	return out
 }

@@ -23,9 +23,13 @@ func TestNames(t *testing.T) {
 		{"A", false, false, "lower case"},
 		{"-a", false, false, "start and end"},
 		{"a/", false, false, "start and end"},
-		{"a..b", false, false, "in a row"},
-		{"a--b", false, false, "in a row"},
-		{"a./b", false, false, "in a row"},
+		// types.md's regex forbids separators in a row in both, but its
+		// ACIdentifier example "example.com/~user/app_v1" has one: an
+		// ACIdentifier warns (Lint), an ACName refuses.
+		{"a..b", true, false, `plus "-"`},
+		{"a--b", true, false, "in a row"},
+		{"a./b", true, false, `plus "-"`},
+		{"example.com/~user/app_v1", true, false, `plus "-"`},
 		{"a b", false, false, "lower case"},
 		{"é", false, false, "lower case"},
 	}
@@ -55,6 +59,10 @@ func TestNames(t *testing.T) {
 			}
 			if _, err := json.Marshal(ACIdentifier(tt.in)); (err == nil) != tt.id {
 				t.Errorf("MarshalJSON(%q) = %v, want valid %v", tt.in, err, tt.id)
+			}
+			doubled := strings.Contains(tt.in, "..") || strings.Contains(tt.in, "--") || strings.Contains(tt.in, "./") || strings.Contains(tt.in, "/~")
+			if lerr := ACIdentifier(tt.in).Lint(); tt.id && (lerr != nil) != doubled {
+				t.Errorf("ACIdentifier(%q).Lint() = %v, want a warning %v", tt.in, lerr, doubled)
 			}
 		})
 	}
@@ -195,6 +203,12 @@ func TestLabels(t *testing.T) {
 		{"dup", `[{"name":"a","value":"1"},{"name":"a","value":"1"}]`, `[1]: duplicate labels of name "a"`},
 		{"bad name", `[{"name":"A","value":"1"}]`, `[0].name: ACIdentifier must contain only lower case alphanumeric characters plus "-._~/", got "A"`},
 		{"not a list", `{}`, `cannot use JSON object as list`},
+		// aci.md: label names "(to avoid confusion with the image's name)
+		// cannot be "name"".
+		{"named name", `[{"name":"version","value":"1"},{"name":"name","value":"x"}]`, `[1].name: invalid label name: "name" (the image's name is not a label)`},
+		{"named names", `[{"name":"names","value":"x"}]`, ""},
+		{"named example.com/name", `[{"name":"example.com/name","value":"x"}]`, ""},
+		{"named Name", `[{"name":"Name","value":"x"}]`, `[0].name: ACIdentifier must contain only lower case alphanumeric characters plus "-._~/", got "Name"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,6 +232,12 @@ func TestLabels(t *testing.T) {
 	}
 	if _, err := json.Marshal(Labels{{Name: "os", Value: "beos"}}); err == nil {
 		t.Errorf("Marshal(bad labels) = nil error, want one")
+	}
+	if _, err := json.Marshal(Labels{{Name: "name", Value: "x"}}); err == nil {
+		t.Errorf("Marshal(label named name) = nil error, want one")
+	}
+	if _, err := LabelsFromMap(map[ACIdentifier]string{"name": "x"}); err == nil {
+		t.Errorf("LabelsFromMap(name=x) = nil error, want one")
 	}
 }
 
@@ -397,13 +417,23 @@ func TestIsolatorConstructors(t *testing.T) {
 }
 
 func TestIsolatorLists(t *testing.T) {
-	tests := []struct{ name, in, wantErr string }{
-		{"unknown in app", `[{"name":"x/y","value":1}]`, `[0].name: invalid isolator: unknown name "x/y"`},
-		{"no value", `[{"name":"os/linux/cpu-shares"}]`, `[0].value: isolator os/linux/cpu-shares must have a value`},
-		{"null value", `[{"name":"os/linux/cpu-shares","value":null}]`, `[0].value: isolator os/linux/cpu-shares must have a value`},
-		{"two caps", `[{"name":"os/linux/capabilities-remove-set","value":{"set":["A"]}},{"name":"os/linux/capabilities-remove-set","value":{"set":["B"]}}]`, ""},
-		{"cpu twice", `[{"name":"resource/cpu","value":{"limit":1}},{"name":"resource/cpu","value":{"limit":2}}]`, `[1]: isolators set contains too many instances of type "resource/cpu"`},
-		{"selinux empty level", `[{"name":"os/linux/selinux-context","value":{"user":"u","role":"r","type":"t"}}]`, `[0].value.level: invalid level value ""`},
+	seccomp := `{"name":"os/linux/seccomp-remove-set","value":{"set":["reboot"]}}`
+	selinux := `{"name":"os/linux/selinux-context","value":{"user":"u","role":"r","type":"t","level":"s0"}}`
+	tests := []struct{ name, in, wantErr, wantWarn string }{
+		// ace.md: "An executor MAY ignore isolators that it does not understand".
+		{"unknown in app", `[{"name":"x/y","value":1}]`, "", `[0].name: unknown isolator "x/y": an executor may ignore it`},
+		// types.md: "two required fields: "name" and "value"".
+		{"no value", `[{"name":"os/linux/cpu-shares"}]`, `[0].value: isolator os/linux/cpu-shares must have a value`, ""},
+		{"null value", `[{"name":"os/linux/cpu-shares","value":null}]`, `[0].value: isolator os/linux/cpu-shares must have a value`, ""},
+		{"two caps", `[{"name":"os/linux/capabilities-remove-set","value":{"set":["A"]}},{"name":"os/linux/capabilities-remove-set","value":{"set":["B"]}}]`, "", ""},
+		// The spec says nothing against repeats of resource isolators.
+		{"cpu twice", `[{"name":"resource/cpu","value":{"limit":1}},{"name":"resource/cpu","value":{"limit":2}}]`, "", `[1]: isolator "resource/cpu" given more than once: executors may differ on which one counts`},
+		{"negative limit", `[{"name":"resource/memory","value":{"limit":"-1G"}}]`, "", `[0].value.limit: negative quantity "-1G"`},
+		// ace.md: "Only a single os/linux/seccomp-remove-set isolator can be specified per-app".
+		{"seccomp twice", `[` + seccomp + `,` + seccomp + `]`, `[1]: isolators set contains too many instances of type "os/linux/seccomp-remove-set"`, ""},
+		// ace.md: "Only a single os/linux/selinux-context isolator can be specified per-app".
+		{"selinux twice", `[` + selinux + `,` + selinux + `]`, `[1]: isolators set contains too many instances of type "os/linux/selinux-context"`, ""},
+		{"selinux empty level", `[{"name":"os/linux/selinux-context","value":{"user":"u","role":"r","type":"t"}}]`, `[0].value.level: invalid level value ""`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -416,7 +446,30 @@ func TestIsolatorLists(t *testing.T) {
 			if got != tt.wantErr {
 				t.Errorf("Unmarshal(%s) = %q, want %q", tt.in, got, tt.wantErr)
 			}
+			if err != nil {
+				return
+			}
+			var ws []string
+			for _, w := range l.Lint(true) {
+				ws = append(ws, w.Error())
+			}
+			if g := strings.Join(ws, "; "); g != tt.wantWarn {
+				t.Errorf("Lint(%s) = %q, want %q", tt.in, g, tt.wantWarn)
+			}
 		})
+	}
+	var pod Isolators
+	if err := json.Unmarshal([]byte(`[{"name":"x/y","value":1}]`), &pod); err != nil || len(pod.Lint(false)) != 0 {
+		t.Errorf("pod-level unknown isolator: Unmarshal = %v, Lint(false) = %v, want valid and no warning", err, pod.Lint(false))
+	}
+	sysctl := `{"name":"os/unix/sysctl","value":{"net.ipv4.ip_forward":"1"}}`
+	var list []Isolator
+	if err := json.Unmarshal([]byte(`[`+sysctl+`,`+sysctl+`]`), &list); err != nil {
+		t.Fatal(err)
+	}
+	// ace.md: "Only a single os/unix/sysctl isolator can be specified per-pod".
+	if err := Isolators(list).AssertPodValid(); err == nil {
+		t.Errorf("AssertPodValid(two sysctl) = nil, want an error")
 	}
 	// A single isolator outside an app list may be unknown (pod level).
 	var i Isolator
@@ -429,7 +482,11 @@ func TestAppRules(t *testing.T) {
 	base := `"user":"0","group":"0"`
 	tests := []struct{ name, in, wantErr string }{
 		{"ok", `{"exec":["x"],` + base + `}`, ""},
-		{"no exec", `{` + base + `}`, `exec: exec must be set`},
+		// aci.md: "exec (list of strings, optional)".
+		{"no exec", `{` + base + `}`, ""},
+		{"empty exec", `{"exec":[],` + base + `}`, ""},
+		{"null exec", `{"exec":null,` + base + `}`, ""},
+		{"relative exec", `{"exec":["sh","-c","true"],` + base + `}`, ""},
 		{"exec not list", `{"exec":"x",` + base + `}`, `exec: cannot use JSON string as list`},
 		{"env", `{"exec":["x"],` + base + `,"environment":[{"name":"OK","value":""},{"name":"a b","value":""}]}`, `environment[1].name: environment variable does not have valid identifier "a b"`},
 		{"port count", `{"exec":["x"],` + base + `,"ports":[{"name":"p","protocol":"tcp","port":65530,"count":7}]}`, `ports[0].count: end of port range must be in 1-65535 range, got 65530+7`},
@@ -459,8 +516,11 @@ func TestAppRules(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"name":"data"}`), &mp); err == nil || err.Error() != "path: mountPoint path must be set" {
 		t.Errorf("Unmarshal(mount point without path) = %v", err)
 	}
-	if _, err := json.Marshal(App{User: "0", Group: "0"}); err == nil {
-		t.Errorf("Marshal(app without exec) = nil error, want one")
+	if b, err := json.Marshal(App{User: "0", Group: "0"}); err != nil || string(b) != `{"user":"0","group":"0"}` {
+		t.Errorf("Marshal(app without exec) = %s, %v, want {\"user\":\"0\",\"group\":\"0\"}", b, err)
+	}
+	if _, err := json.Marshal(App{Group: "0"}); err == nil {
+		t.Errorf("Marshal(app without user) = nil error, want one")
 	}
 	e := Environment{}
 	e.Set("A", "1")
@@ -486,7 +546,9 @@ func TestVolume(t *testing.T) {
 		{"data,kind=empty,source=/x", "source for empty volume must be empty"},
 		{"data,kind=nfs", "unrecognized volume kind"},
 		{"Data,kind=empty", "ACName"},
-		{"data,kind=host,source=/x,uid=0", "uid for host volume cannot be set"},
+		// pods.md: uid is "only interpreted if kind is "empty"": ignored
+		// on a host volume, with a warning (see Lint).
+		{"data,kind=host,source=/x,uid=0", ""},
 		{"data,kind=empty,color=red", "unknown key"},
 	}
 	for _, tt := range tests {

@@ -46,11 +46,6 @@ func (v Volume) AssertValid() error {
 		if v.Source != "" {
 			return atField("source", invalid(ErrVolume, "source for empty volume must be empty"))
 		}
-		if v.Mode != nil {
-			if _, err := strconv.ParseUint(*v.Mode, 8, 32); err != nil {
-				return atField("mode", invalid(ErrVolume, "mode for empty volume must be an octal number, got %q", *v.Mode))
-			}
-		}
 	case VolumeHost:
 		if v.Source == "" {
 			return atField("source", invalid(ErrVolume, "source for host volume cannot be empty"))
@@ -58,19 +53,36 @@ func (v Volume) AssertValid() error {
 		if !path.IsAbs(v.Source) {
 			return atField("source", invalid(ErrVolume, "source for host volume must be absolute path, got %q", v.Source))
 		}
-		if v.Mode != nil {
-			return atField("mode", invalid(ErrVolume, "mode for host volume cannot be set"))
-		}
-		if v.UID != nil {
-			return atField("uid", invalid(ErrVolume, "uid for host volume cannot be set"))
-		}
-		if v.GID != nil {
-			return atField("gid", invalid(ErrVolume, "gid for host volume cannot be set"))
-		}
 	default:
 		return atField("kind", invalid(ErrVolume, `unrecognized volume kind: should be one of "empty", "host", got %q`, v.Kind))
 	}
 	return nil
+}
+
+// Lint lists what in the volume breaks a check stricter than the spec
+// text: an empty volume's mode that is not an octal number, and mode, uid
+// or gid on a host volume (pods.md: "only interpreted if kind is
+// "empty"", so they are ignored there; the reference refuses them).
+func (v Volume) Lint() []error {
+	var out []error
+	switch v.Kind {
+	case VolumeEmpty:
+		if v.Mode != nil {
+			if _, err := strconv.ParseUint(*v.Mode, 8, 32); err != nil {
+				out = append(out, atField("mode", invalid(ErrVolume, "mode %q of an empty volume is not an octal number", *v.Mode)))
+			}
+		}
+	case VolumeHost:
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"mode", v.Mode != nil}, {"uid", v.UID != nil}, {"gid", v.GID != nil}} {
+			if f.set {
+				out = append(out, atField(f.name, invalid(ErrVolume, "%s of a host volume is ignored", f.name)))
+			}
+		}
+	}
+	return out
 }
 
 func (v *Volume) setDefaults() {
@@ -224,12 +236,17 @@ func (p ExposedPort) AssertValid() error {
 	if err := p.Name.AssertValid(); err != nil {
 		return atField("name", err)
 	}
+	if p.HostPort == 0 {
+		// pods.md: "hostPort (integer, required)".
+		return atField("hostPort", invalid(ErrExposedPort, "hostPort must be set"))
+	}
 	if p.HostPort > 65535 {
 		return atField("hostPort", invalid(ErrExposedPort, "hostPort must be in 0-65535 range, got %d", p.HostPort))
 	}
 	if p.HostIP != "" {
-		if _, err := netip.ParseAddr(p.HostIP); err != nil {
-			return atField("hostIP", invalid(ErrExposedPort, "invalid IP address: %s", p.HostIP))
+		// pods.md: "an IPv4 address ... Must be in dotted-quad notation".
+		if a, err := netip.ParseAddr(p.HostIP); err != nil || !a.Is4() {
+			return atField("hostIP", invalid(ErrExposedPort, "hostIP must be an IPv4 address in dotted-quad notation, got %q", p.HostIP))
 		}
 	}
 	if p.PodPort != nil {
