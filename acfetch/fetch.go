@@ -27,6 +27,7 @@ func fetchCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "dir", Usage: "write the image and its signature into `DIR` instead of the store"},
 			&ucli.BoolFlag{Name: "overwrite", Usage: "replace existing files with -o/--dir"},
 			&ucli.BoolFlag{Name: "no-deps", Usage: "do not fetch dependencies"},
+			&ucli.DurationFlag{Name: "idle-timeout", EnvVars: []string{"ACIKIT_IDLE_TIMEOUT"}, Value: fetch.DefaultReadTimeout, Usage: "fail (after resuming with Range) a download that receives no byte for `DURATION`"},
 			&ucli.StringFlag{Name: "platform", Usage: "pick `OS/ARCH[/VARIANT]` from docker:// manifest lists (default: this machine)"},
 		)...),
 		Action: runFetch,
@@ -67,14 +68,15 @@ func runFetch(c *ucli.Context) error {
 	}
 	logger := cli.Logger(c)
 	opts := fetch.Options{
-		Trust:    toolflags.TrustStore(c),
-		Insecure: fetch.Insecure{Image: ins.Image, TLS: ins.TLS, HTTP: ins.HTTP, PubKey: ins.PubKey},
-		Pull:     pull,
-		Auth:     auth,
-		Stdin:    cli.Stdin(c),
-		NoDeps:   c.Bool("no-deps"),
-		Log:      logger,
-		Platform: c.String("platform"),
+		Trust:       toolflags.TrustStore(c),
+		Insecure:    fetch.Insecure{Image: ins.Image, TLS: ins.TLS, HTTP: ins.HTTP, PubKey: ins.PubKey},
+		Pull:        pull,
+		Auth:        auth,
+		Stdin:       cli.Stdin(c),
+		NoDeps:      c.Bool("no-deps"),
+		Log:         logger,
+		Platform:    c.String("platform"),
+		ReadTimeout: c.Duration("idle-timeout"),
 		// docker:// credentials not in an auth.d dockerAuth file come from
 		// ~/.docker/config.json, as docker2aci reads them.
 		DockerKeychain: authn.DefaultKeychain,

@@ -22,7 +22,7 @@ const (
 	DefaultMaxRedirects   = 10
 	DefaultRetries        = 4
 	DefaultConnectTimeout = 30 * time.Second
-	DefaultReadTimeout    = 60 * time.Second
+	DefaultReadTimeout    = 30 * time.Second
 	DefaultBackoff        = 500 * time.Millisecond
 )
 
@@ -224,19 +224,40 @@ type watchdog struct {
 	timeout time.Duration
 	timer   *time.Timer
 	mu      sync.Mutex
+	fired   bool
 }
+
+// idleError is the read error of a body the watchdog cut: it names the idle
+// time instead of the bare "context canceled" the cancelled request gives.
+type idleError struct{ timeout time.Duration }
+
+func (e *idleError) Error() string { return fmt.Sprintf("no data received for %v", e.timeout) }
 
 func (w *watchdog) Read(p []byte) (int, error) {
 	if w.timeout > 0 {
 		w.mu.Lock()
 		if w.timer == nil {
-			w.timer = time.AfterFunc(w.timeout, w.cancel)
+			w.timer = time.AfterFunc(w.timeout, func() {
+				w.mu.Lock()
+				w.fired = true
+				w.mu.Unlock()
+				w.cancel()
+			})
 		} else {
 			w.timer.Reset(w.timeout)
 		}
 		w.mu.Unlock()
 	}
-	return w.body.Read(p)
+	n, err := w.body.Read(p)
+	if err != nil && err != io.EOF {
+		w.mu.Lock()
+		fired := w.fired
+		w.mu.Unlock()
+		if fired {
+			err = &idleError{timeout: w.timeout}
+		}
+	}
+	return n, err
 }
 
 func (w *watchdog) Close() error {

@@ -1,0 +1,86 @@
+package fetch
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// stallServer serves the first half of body, flushes, then holds the
+// connection open without sending anything until the test ends.
+func stallServer(t *testing.T, body []byte) *httptest.Server {
+	t.Helper()
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case <-done:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	return srv
+}
+
+func TestFetchStalledImageFailsAfterIdleTimeout(t *testing.T) {
+	e := newEnv(t)
+	img := makeACI(t, "example.com/hello", helloLabels, 400000)
+	srv := stallServer(t, img.data)
+	f := e.fetcher(t, func(o *Options) {
+		o.Client = srv.Client()
+		o.Insecure = Insecure{Image: true, HTTP: true}
+		o.ReadTimeout = 200 * time.Millisecond
+		o.Retries = 1
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := f.Fetch(ctx, srv.URL+"/hello.aci")
+	if err == nil {
+		t.Fatal("Fetch of a stalled image succeeded, want an error")
+	}
+	if ctx.Err() != nil || time.Since(start) > 10*time.Second {
+		t.Fatalf("Fetch of a stalled image took %v, want it to end on the idle timeout", time.Since(start))
+	}
+	t.Logf("error: %v", err)
+	if !strings.Contains(err.Error(), "hello.aci") || !strings.Contains(err.Error(), "no data received for 200ms") {
+		t.Errorf("Fetch error = %q, want it to name the URL and the idle time", err)
+	}
+	e.assertEmpty(t)
+}
+
+// A slow body that keeps moving must not trip the idle timeout, even when
+// the whole transfer takes several times longer than it.
+func TestFetchTricklingImageSucceeds(t *testing.T) {
+	e := newEnv(t)
+	img := makeACI(t, "example.com/hello", helloLabels, 400000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(img.data)))
+		chunk := len(img.data)/12 + 1
+		for off := 0; off < len(img.data); off += chunk {
+			w.Write(img.data[off:min(off+chunk, len(img.data))])
+			w.(http.Flusher).Flush()
+			time.Sleep(100 * time.Millisecond)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	f := e.fetcher(t, func(o *Options) {
+		o.Client = srv.Client()
+		o.Insecure = Insecure{Image: true, HTTP: true}
+		o.ReadTimeout = 400 * time.Millisecond
+		o.Retries = 0
+	})
+	res, err := f.Fetch(context.Background(), srv.URL+"/hello.aci")
+	if err != nil {
+		t.Fatalf("Fetch of a trickling image: %v", err)
+	}
+	if res[0].ID != img.id {
+		t.Errorf("Fetch ID = %s, want %s", res[0].ID, img.id)
+	}
+}
