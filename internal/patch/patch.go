@@ -165,7 +165,13 @@ func patchCaps(app *types.App, o Options) error {
 	if o.RevokeCapability != "" {
 		name, list = types.CapabilitiesRemoveSetName, o.RevokeCapability
 	}
-	iso, err := types.NewIsolator(name, types.CapabilitySet{Set: splitList(list)})
+	caps := splitList(list)
+	for _, c := range caps {
+		if !types.IsCapability(c) {
+			return fmt.Errorf("capabilities: unknown capability %q", c)
+		}
+	}
+	iso, err := types.NewIsolator(name, types.CapabilitySet{Set: caps})
 	if err != nil {
 		return fmt.Errorf("capabilities: %w", err)
 	}

@@ -34,6 +34,8 @@ func TestApply(t *testing.T) {
 		{"bad gids", base, Options{SupplementaryGIDs: "4,x"}, nil, `"x" is not a group ID`},
 		{"capability replaces", base, Options{Capability: "CAP_CHOWN,CAP_KILL"},
 			[]string{`{"name":"os/linux/capabilities-retain-set","value":{"set":["CAP_CHOWN","CAP_KILL"]}}`}, ""},
+		{"unknown capability", base, Options{Capability: "CAP_CHOWN,CAP_NOPE"}, nil, `unknown capability "CAP_NOPE"`},
+		{"unknown revoked capability", base, Options{RevokeCapability: "chown"}, nil, `unknown capability "chown"`},
 		{"both caps", base, Options{Capability: "CAP_KILL", RevokeCapability: "CAP_CHOWN"}, nil, "conflicting capabilities"},
 		{"seccomp", base, Options{SeccompMode: "remove,errno=EPERM", SeccompSet: "reboot,swapon"},
 			[]string{`"os/linux/seccomp-remove-set","value":{"set":["reboot","swapon"],"errno":"EPERM"}`}, ""},
