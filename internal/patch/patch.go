@@ -3,7 +3,7 @@
 // capability and seccomp sets, mount points, ports and isolators.
 //
 // It keeps the reference tool's flag syntax and order of effects (mount
-// points, ports and isolators are appended; capability and seccomp flags
+// points and ports are appended, an isolator replaces one of its name; capability and seccomp flags
 // replace the isolators of their kind) but validates the result: a patch that
 // would produce an invalid manifest is refused with the reason.
 package patch
@@ -116,7 +116,11 @@ func apply(m *schema.ImageManifest, o Options) error {
 		if err != nil {
 			return err
 		}
-		app.Isolators = append(app.Isolators, isos...)
+		// An isolator named again replaces the old one: two of one name
+		// make the image invalid.
+		for _, iso := range isos {
+			app.Isolators = append(without(app.Isolators, string(iso.Name)), iso)
+		}
 	}
 	return nil
 }
@@ -161,7 +165,13 @@ func patchCaps(app *types.App, o Options) error {
 	if o.RevokeCapability != "" {
 		name, list = types.CapabilitiesRemoveSetName, o.RevokeCapability
 	}
-	iso, err := types.NewIsolator(name, types.CapabilitySet{Set: splitList(list)})
+	caps := splitList(list)
+	for _, c := range caps {
+		if !types.IsCapability(c) {
+			return fmt.Errorf("capabilities: unknown capability %q", c)
+		}
+	}
+	iso, err := types.NewIsolator(name, types.CapabilitySet{Set: caps})
 	if err != nil {
 		return fmt.Errorf("capabilities: %w", err)
 	}

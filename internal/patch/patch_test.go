@@ -38,6 +38,8 @@ func TestApply(t *testing.T) {
 		{"bad gids", base, Options{SupplementaryGIDs: "4,x"}, nil, `"x" is not a group ID`},
 		{"capability replaces", base, Options{Capability: "CAP_CHOWN,CAP_KILL"},
 			[]string{`{"name":"os/linux/capabilities-retain-set","value":{"set":["CAP_CHOWN","CAP_KILL"]}}`}, ""},
+		{"unknown capability", base, Options{Capability: "CAP_CHOWN,CAP_NOPE"}, nil, `unknown capability "CAP_NOPE"`},
+		{"unknown revoked capability", base, Options{RevokeCapability: "chown"}, nil, `unknown capability "chown"`},
 		{"both caps", base, Options{Capability: "CAP_KILL", RevokeCapability: "CAP_CHOWN"}, nil, "conflicting capabilities"},
 		{"seccomp", base, Options{SeccompMode: "remove,errno=EPERM", SeccompSet: "reboot,swapon"},
 			[]string{`"os/linux/seccomp-remove-set","value":{"set":["reboot","swapon"],"errno":"EPERM"}`}, ""},
@@ -87,6 +89,46 @@ func TestApply(t *testing.T) {
 			}
 			if _, err := schema.ParseImageManifest(out); err != nil {
 				t.Errorf("patched manifest does not parse again: %v", err)
+			}
+		})
+	}
+}
+
+func TestIsolatorsReplaceSameName(t *testing.T) {
+	in := `{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/app","app":{"exec":["/bin/true"],"user":"0","group":"0",` +
+		`"isolators":[{"name":"resource/memory","value":{"limit":"1G"}},{"name":"os/linux/no-new-privileges","value":true}]}}`
+	tests := []struct {
+		name  string
+		opts  string
+		count map[string]int
+		want  string
+	}{
+		{"same name replaced", "resource/memory,limit=2G", map[string]int{"resource/memory": 1, "os/linux/no-new-privileges": 1}, `"limit":"2G"`},
+		{"other name appended", "resource/cpu,limit=1", map[string]int{"resource/memory": 1, "resource/cpu": 1}, `"limit":"1G"`},
+		{"twice in one flag keeps last", "os/linux/no-new-privileges,true:os/linux/no-new-privileges,false",
+			map[string]int{"os/linux/no-new-privileges": 1}, `"value":false`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := schema.ParseImageManifest([]byte(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Apply(m, Options{Isolators: tt.opts}); err != nil {
+				t.Fatalf("Apply(--isolators %s) = %v", tt.opts, err)
+			}
+			got := map[string]int{}
+			for _, iso := range m.App.Isolators {
+				got[string(iso.Name)]++
+			}
+			for n, c := range tt.count {
+				if got[n] != c {
+					t.Errorf("Apply(--isolators %s): %d isolators named %s, want %d", tt.opts, got[n], n, c)
+				}
+			}
+			out, _ := json.Marshal(m)
+			if !strings.Contains(string(out), tt.want) {
+				t.Errorf("Apply(--isolators %s) = %s, want it to contain %s", tt.opts, out, tt.want)
 			}
 		})
 	}
