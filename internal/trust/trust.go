@@ -416,12 +416,17 @@ func readKey(p string) (*openpgp.Entity, error) {
 
 // Prefixes returns the prefixes, by path segment, whose keys may verify
 // name: "example.com", "example.com/foo", "example.com/foo/bar" for
-// "example.com/foo/bar".
+// "example.com/foo/bar". A segment prefix that no key can be trusted under
+// (it ends in a separator, as "a." of "a./b" does) is left out.
 func Prefixes(name string) []string {
 	segs := strings.Split(name, "/")
 	out := make([]string, 0, len(segs))
 	for i := range segs {
-		out = append(out, path.Join(segs[:i+1]...))
+		p := path.Join(segs[:i+1]...)
+		if i < len(segs)-1 && ValidatePrefix(p) != nil {
+			continue
+		}
+		out = append(out, p)
 	}
 	return out
 }
