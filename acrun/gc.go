@@ -18,17 +18,17 @@ func gcCommand() *ucli.Command {
 		Description: `A pod whose acrun was killed still holds its mounts, network (leases, veths, netns) and
 cgroups; gc releases them at once and marks the pod exited. Exited pods older than the grace
 period are removed. Prints the UUIDs removed.`,
-		Flags: []ucli.Flag{podDirFlag(), &ucli.DurationFlag{Name: "grace", Value: 30 * time.Minute, Usage: "keep exited pods this long"}},
+		Flags: []ucli.Flag{podDirFlag(), cniPathFlag(), &ucli.DurationFlag{Name: "grace", Value: 30 * time.Minute, Usage: "keep exited pods this long"}},
 		Action: func(c *ucli.Context) error {
 			if err := cli.NArgs(c, 0, 0); err != nil {
 				return err
 			}
-			pods, err := openPods(c.String("pod-dir"))
+			pods, err := teardownPods(c)
 			if err != nil {
 				return err
 			}
 			removed, err := pods.GC(c.Context, pod.GCOptions{Grace: c.Duration("grace"), Log: cli.Logger(c),
-				Net: &netcni.Options{StateDir: netStateDir(pods), PluginDirs: cniPath("")}})
+				Net: &netcni.Options{StateDir: netStateDir(pods), PluginDirs: cniPath(c.String("cni-path"))}})
 			for _, u := range removed {
 				cli.Printf(c, "%s\n", u)
 			}
@@ -44,12 +44,12 @@ func rmCommand() *ucli.Command {
 		ArgsUsage: "UUID...",
 		Description: `Removes each pod given that is not running; one that is running or not found is
 reported and the others are still removed.`,
-		Flags: []ucli.Flag{podDirFlag()},
+		Flags: []ucli.Flag{podDirFlag(), cniPathFlag()},
 		Action: func(c *ucli.Context) error {
 			if err := cli.NArgs(c, 1, -1); err != nil {
 				return err
 			}
-			pods, err := openPods(c.String("pod-dir"))
+			pods, err := teardownPods(c)
 			if err != nil {
 				return err
 			}
@@ -67,4 +67,27 @@ reported and the others are still removed.`,
 			return last
 		},
 	}
+}
+
+func cniPathFlag() ucli.Flag {
+	return &ucli.StringFlag{
+		Name:    "cni-path",
+		Usage:   "colon list of CNI plugin `DIR`s for network teardown (default: where the pod's run found them)",
+		EnvVars: []string{envCNIPath},
+	}
+}
+
+// teardownPods opens the pods directory for gc and rm. Each pod's network
+// is torn down with the plugins its run used (recorded in its status)
+// unless --cni-path or $ACIKIT_CNI_PATH names others; a step that cannot
+// run is reported and skipped, and the pod goes anyway.
+func teardownPods(c *ucli.Context) (*pod.Pods, error) {
+	pods, err := existingPods(c.String("pod-dir"))
+	if err != nil {
+		return nil, err
+	}
+	if c.IsSet("cni-path") {
+		pods.SetPluginDirs(cniPath(c.String("cni-path")))
+	}
+	return pods, nil
 }

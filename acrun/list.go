@@ -46,7 +46,7 @@ func listCommand() *ucli.Command {
 			if err := cli.NArgs(c, 0, 0); err != nil {
 				return err
 			}
-			pods, err := openPods(c.String("pod-dir"))
+			pods, err := existingPods(c.String("pod-dir"))
 			if err != nil {
 				return err
 			}
