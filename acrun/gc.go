@@ -17,7 +17,9 @@ func gcCommand() *ucli.Command {
 		Usage: "clean up after pods whose acrun died and remove exited pods older than --grace",
 		Description: `A pod whose acrun was killed still holds its mounts, network (leases, veths, netns) and
 cgroups; gc releases them at once and marks the pod exited. Exited pods older than the grace
-period are removed. Prints the UUIDs removed.`,
+period are removed. Prints the UUIDs removed. A teardown step that cannot run (the CNI
+plugins the pod's run used are gone: name others with --cni-path) is reported on stderr,
+one line each, and skipped: the pod is removed anyway.`,
 		Flags: []ucli.Flag{podDirFlag(), cniPathFlag(), &ucli.DurationFlag{Name: "grace", Value: 30 * time.Minute, Usage: "keep exited pods this long"}},
 		Action: func(c *ucli.Context) error {
 			if err := cli.NArgs(c, 0, 0); err != nil {
@@ -42,8 +44,9 @@ func rmCommand() *ucli.Command {
 		Name:      "rm",
 		Usage:     "remove pods that are not running",
 		ArgsUsage: "UUID...",
-		Description: `Removes each pod given that is not running; one that is running or not found is
-reported and the others are still removed.`,
+		Description: `Removes each pod given that is not running, whatever its state (also one already
+in garbage); one that is running or not found is reported and the others are still removed.
+Teardown steps that cannot run are reported and skipped, as with gc.`,
 		Flags: []ucli.Flag{podDirFlag(), cniPathFlag()},
 		Action: func(c *ucli.Context) error {
 			if err := cli.NArgs(c, 1, -1); err != nil {
