@@ -89,8 +89,8 @@ func teardownPods(c *ucli.Context) (*pod.Pods, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.IsSet("cni-path") {
-		pods.SetPluginDirs(cniPath(c.String("cni-path")))
+	if d := c.String("cni-path"); d != "" {
+		pods.SetPluginDirs(cniPath(d))
 	}
 	return pods, nil
 }

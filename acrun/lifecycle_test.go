@@ -79,6 +79,37 @@ func TestRemoveBrokenNetPod(t *testing.T) {
 		}
 		podGone(t, e, uuid)
 	})
+	t.Run("killed pod whose plugins went", func(t *testing.T) {
+		plugins := t.TempDir()
+		entries, err := os.ReadDir(cniDir(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, en := range entries {
+			b, err := os.ReadFile(filepath.Join(cniDir(t), en.Name()))
+			if err != nil || os.WriteFile(filepath.Join(plugins, en.Name()), b, 0o755) != nil {
+				t.Fatalf("copy plugin %s: %v", en.Name(), err)
+			}
+		}
+		cmd, _, uuid := e.start("--cni-path="+plugins, "--insecure-options=image", "--net=default", img, "--exec=/bin/sleep", "--", "60")
+		waitRunning(t, e, uuid)
+		cmd.Process.Kill()
+		cmd.Wait()
+		// The skipped DEL leaves ptp's masquerading rules behind.
+		t.Cleanup(func() { dropMasquerade(t, uuid) })
+		os.RemoveAll(plugins)
+		gc := e.cmd("gc", "--grace=0s")
+		gc.Env = append(gc.Env, "ACIKIT_CNI_PATH=")
+		out, err := gc.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "skipped") {
+			t.Errorf("gc = %v, output %q; want 0 and the skipped teardown reported", err, out)
+		}
+		podGone(t, e, uuid)
+		mi, _ := os.ReadFile("/proc/self/mountinfo")
+		if strings.Contains(string(mi), uuid) {
+			t.Errorf("mounts of pod %s left", uuid)
+		}
+	})
 	t.Run("rm of a pod in garbage", func(t *testing.T) {
 		uuid := brokenNetPod(t, e, img)
 		var from string
@@ -219,5 +250,29 @@ func TestLifecycleExitCodes(t *testing.T) {
 				t.Errorf("acrun %q stderr = %q, want an acrun: line", tt.args, r.Stderr)
 			}
 		})
+	}
+}
+
+// dropMasquerade removes the nat rules and chains CNI made for pod uuid
+// (what a skipped teardown leaves).
+func dropMasquerade(t *testing.T, uuid string) {
+	out, err := exec.Command("iptables", "-t", "nat", "-S", "POSTROUTING").Output()
+	if err != nil {
+		t.Logf("iptables -S: %v", err)
+		return
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(l, "-A POSTROUTING") || !strings.Contains(l, uuid) {
+			continue
+		}
+		f := strings.Fields(l)
+		chain := f[len(f)-1]
+		if o, err := exec.Command("sh", "-c", "iptables -t nat -D"+strings.TrimPrefix(l, "-A")).CombinedOutput(); err != nil {
+			t.Logf("drop %q: %v %s", l, err, o)
+		}
+		if strings.HasPrefix(chain, "CNI-") {
+			exec.Command("iptables", "-t", "nat", "-F", chain).Run()
+			exec.Command("iptables", "-t", "nat", "-X", chain).Run()
+		}
 	}
 }

@@ -234,8 +234,26 @@ func skipped(lg *log.Logger, id string, err error) {
 	lg.Warnf("pod %s: skipped: %v", id, err)
 }
 
+// cleanupOrSkip is Cleanup where a step that fails is reported and skipped
+// (and the pod's network records dropped, else every later gc would try
+// the same DEL again); only a mount below the pod directory that will not
+// go is an error, as it stops the directory's removal.
+func (p *Pod) cleanupOrSkip(ctx context.Context, lg *log.Logger) error {
+	err := p.Cleanup(ctx, lg)
+	if err == nil {
+		return nil
+	}
+	skipped(lg, p.UUID, err)
+	if st, serr := p.Status(); serr == nil && st.NetStateDir != "" {
+		if err := netcni.Forget(p.UUID, netcni.Options{StateDir: st.NetStateDir}); err != nil {
+			lg.Warnf("pod %s: %v", p.UUID, err)
+		}
+	}
+	return unmountBelow(p.Dir)
+}
+
 func (p *Pod) markExited(ctx context.Context, opts GCOptions) error {
-	err := p.Cleanup(ctx, opts.Log)
+	err := p.cleanupOrSkip(ctx, opts.Log)
 	if st, serr := p.Status(); serr == nil && st.Exited.IsZero() {
 		st.Exited = opts.Now()
 		for i := range st.Apps {
@@ -263,17 +281,8 @@ func (p *Pod) exitTime() time.Time {
 // reported and skipped; what is still mounted below the directory stops
 // its removal.
 func (p *Pod) destroy(ctx context.Context, lg *log.Logger) error {
-	if err := p.Cleanup(ctx, lg); err != nil {
-		skipped(lg, p.UUID, err)
-		if st, serr := p.Status(); serr == nil && st.NetStateDir != "" {
-			// Else every later gc would try the same DEL again.
-			if err := netcni.Forget(p.UUID, netcni.Options{StateDir: st.NetStateDir}); err != nil {
-				lg.Warnf("pod %s: %v", p.UUID, err)
-			}
-		}
-		if err := unmountBelow(p.Dir); err != nil {
-			return fmt.Errorf("pod %s: %w", p.UUID, err)
-		}
+	if err := p.cleanupOrSkip(ctx, lg); err != nil {
+		return fmt.Errorf("pod %s: %w", p.UUID, err)
 	}
 	if err := os.RemoveAll(p.Dir); err != nil {
 		return fmt.Errorf("remove pod %s: %w", p.UUID, err)
