@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,18 +155,36 @@ func podDirFlag() ucli.Flag {
 
 // podArg is the pod named (by UUID or unique prefix) by the first argument.
 func podArg(c *ucli.Context) (*pod.Pod, error) {
-	pods, err := openPods(c.String("pod-dir"))
+	pods, err := existingPods(c.String("pod-dir"))
 	if err != nil {
 		return nil, err
 	}
 	return pods.Get(c.Args().First())
 }
 
+const defaultPodDir = "/var/lib/acikit/pods"
+
+// openPods opens (making it if needed) the pods directory for run.
 func openPods(dir string) (*pod.Pods, error) {
 	if dir == "" {
-		dir = "/var/lib/acikit/pods"
+		dir = defaultPodDir
 	}
 	return pod.Open(dir)
+}
+
+// existingPods opens the pods directory for the commands that only look
+// at pods or remove them: they create nothing. A directory that was named
+// (--pod-dir, $ACIKIT_POD_DIR) and does not exist is a not-found error (a
+// typo shows); the default one missing means no pod was ever run.
+func existingPods(dir string) (*pod.Pods, error) {
+	if dir != "" {
+		return pod.OpenExisting(dir)
+	}
+	ps, err := pod.OpenExisting(defaultPodDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return pod.View(defaultPodDir), nil
+	}
+	return ps, err
 }
 
 // defaultStoreDir is acfetch's: /var/lib/acikit for root, else

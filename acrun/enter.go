@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	ucli "github.com/urfave/cli/v2"
@@ -27,7 +28,8 @@ ipc and uts namespaces, as root. acrun exits with the command's status.`,
 				return err
 			}
 			if p.StateName() != "running" {
-				return errkind.Usagef("pod %s is %s, not running", p.UUID, p.StateName())
+				// Not a usage error: the command is right, the pod is not.
+				return fmt.Errorf("pod %s is %s, not running", p.UUID, p.StateName())
 			}
 			st, err := p.Status()
 			if err != nil {
@@ -60,6 +62,12 @@ ipc and uts namespaces, as root. acrun exits with the command's status.`,
 				Exec: cmd, Env: []string{"PATH=" + defaultPath, "AC_APP_NAME=" + name, "container=acrun"},
 				Stdin: os.Stdin, Stdout: cli.Stdout(c), Stderr: cli.Stderr(c),
 			})
+			if err != nil && code > 0 {
+				// Not found (127) or not executable (126), as a shell says.
+				cli.Report(cli.Stderr(c), c.App.Name, err)
+				r.exitCode = code
+				return nil
+			}
 			if err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/sandbox"
 	"github.com/acikit/acikit/internal/schema/types"
@@ -283,4 +284,9 @@ func (po *podOpts) fromEnv() {
 			*e.dst = v
 		}
 	}
+	// Made absolute as every tool's directory flags are (cli.AbsDir).
+	for _, d := range []*string{&po.storeDir, &po.trustDir, &po.systemTrustDir, &po.podDir, &po.netConfDir} {
+		*d = cli.AbsDir(*d)
+	}
+	po.cniPath = cli.AbsPathList(po.cniPath)
 }

@@ -41,12 +41,14 @@ func listCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "list",
 		Usage: "list the pods (UUID, apps, state, created, networks)",
+		Description: `Creates nothing. A --pod-dir (or $ACIKIT_POD_DIR) that does not exist is an error
+(exit 5), so that a mistyped one shows; the default one missing is an empty list.`,
 		Flags: []ucli.Flag{podDirFlag(), &ucli.BoolFlag{Name: "json", Usage: "print a JSON array"}},
 		Action: func(c *ucli.Context) error {
 			if err := cli.NArgs(c, 0, 0); err != nil {
 				return err
 			}
-			pods, err := openPods(c.String("pod-dir"))
+			pods, err := existingPods(c.String("pod-dir"))
 			if err != nil {
 				return err
 			}

@@ -9,8 +9,8 @@
 //	acrun [run] [pod flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE [app flags] [-- ARGS...]]...
 //	acrun list [--json]
 //	acrun status [--json] UUID
-//	acrun gc [--grace D]
-//	acrun rm UUID...
+//	acrun gc [--grace D] [--cni-path DIRS]
+//	acrun rm [--cni-path DIRS] UUID...
 //	acrun enter [--app NAME] UUID [CMD ARGS...]
 //	acrun cat-manifest [--pretty-print] UUID
 //	acrun version
@@ -20,7 +20,10 @@
 // gives 128+N); acrun's own failures before any app ran: 2 usage, 3 invalid
 // image or manifest, 4 signature or trust failure, 5 not found, 1 other,
 // 130 interrupted; 125 when an app could not be started (setup, pre-start
-// or exec failed). See the README for telling them apart.
+// or exec failed). See the README for telling them apart. The pod commands
+// exit 5 for an unknown pod or pods directory and 1 for a pod in the wrong
+// state or an ambiguous UUID prefix; enter exits with the command's status,
+// 127 when it is not found, 126 when it cannot be executed.
 package main
 
 import (

@@ -197,6 +197,7 @@ type env struct {
 	t                       testing.TB
 	dir, store, pods, trust string
 	bin                     string
+	wd                      string // acrun's working directory, "" for the test's
 }
 
 func newEnv(t testing.TB) *env {
@@ -230,6 +231,7 @@ func cniDir(t testing.TB) string {
 func (e *env) cmd(args ...string) *exec.Cmd {
 	cmd := exec.Command(e.bin, args...)
 	cmd.Env = e.environ()
+	cmd.Dir = e.wd
 	return cmd
 }
 

@@ -135,34 +135,62 @@ func grepLines(s, sub string) string {
 // network (DEL: leases, veth), the netns, the overlay mounts and the
 // cgroups, and removes the pod directory.
 func TestGCAfterKill(t *testing.T) {
-	e := newEnv(t)
-	testutil.RequireCommand(t, "ip", "iproute2")
-	img := e.busybox("example.com/busybox", "")
-	cmd, _, uuid := e.start("--insecure-options=image", "--net=default", img, "--exec=/bin/sleep", "--", "60")
-	in := waitRunning(t, e, uuid)
-	peer := hostPeer(t, in.Status.NetNS)
-	cmd.Process.Kill()
-	cmd.Wait()
-	if r := e.run("status", uuid); !strings.Contains(r.Stdout, "state=exited") {
-		t.Errorf("status after SIGKILL = %q, want exited (the lock is gone)", r.Stdout)
-	}
-	if len(leasesOf(t, in.Status.NetStateDir, uuid)) == 0 {
-		t.Fatalf("the killed pod has no lease to clean up: test cannot tell")
-	}
-	r := e.run("gc", "--grace=0s")
-	if r.Code != 0 || !strings.Contains(r.Stdout, uuid) {
-		t.Errorf("gc = %d, stdout %q stderr %q; want %s removed", r.Code, r.Stdout, r.Stderr, uuid)
-	}
-	checkReleased(t, e, uuid, in.Status.NetStateDir, in.Status.NetNS, peer)
-	for _, s := range []string{"prepared", "run", "exited", "garbage"} {
-		if _, err := os.Stat(filepath.Join(e.pods, s, uuid)); !os.IsNotExist(err) {
-			t.Errorf("pod directory left in %s", s)
-		}
-	}
-	for _, d := range in.Status.Cgroups {
-		if _, err := os.Stat(d); !os.IsNotExist(err) {
-			t.Errorf("cgroup %s left", d)
-		}
+	for _, tt := range []struct {
+		name     string
+		relative bool
+	}{{"absolute dirs", false}, {"relative dirs", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			testutil.RequireCommand(t, "ip", "iproute2")
+			img := e.busybox("example.com/busybox", "")
+			// With relative --pod-dir and --store-dir the overlay options
+			// and the recorded paths held relative paths, and gc from
+			// elsewhere could never unmount them.
+			dirs := func(args ...string) []string {
+				if tt.relative {
+					return append([]string{"--pod-dir=pods", "--store-dir=store"}, args...)
+				}
+				return append([]string{"--pod-dir=" + e.pods, "--store-dir=" + e.store}, args...)
+			}
+			e.wd = e.dir
+			cmd, _, uuid := e.start(dirs("--insecure-options=image", "--net=default", img, "--exec=/bin/sleep", "--", "60")...)
+			in := waitRunning(t, e, uuid)
+			peer := hostPeer(t, in.Status.NetNS)
+			cmd.Process.Kill()
+			cmd.Wait()
+			if r := e.run("status", uuid); !strings.Contains(r.Stdout, "state=exited") {
+				t.Errorf("status after SIGKILL = %q, want exited (the lock is gone)", r.Stdout)
+			}
+			if len(leasesOf(t, in.Status.NetStateDir, uuid)) == 0 {
+				t.Fatalf("the killed pod has no lease to clean up: test cannot tell")
+			}
+			gc := []string{"gc", "--grace=0s"}
+			if tt.relative {
+				gc = []string{"gc", "--grace=0s", "--pod-dir=pods"}
+			}
+			r := e.run(gc...)
+			if r.Code != 0 || !strings.Contains(r.Stdout, uuid) {
+				t.Errorf("gc = %d, stdout %q stderr %q; want %s removed", r.Code, r.Stdout, r.Stderr, uuid)
+			}
+			checkReleased(t, e, uuid, in.Status.NetStateDir, in.Status.NetNS, peer)
+			mi, _ := os.ReadFile("/proc/self/mountinfo")
+			if strings.Contains(string(mi), e.pods+"/") {
+				t.Errorf("mounts left under %s:\n%s", e.pods, grepLines(string(mi), e.pods+"/"))
+			}
+			for _, s := range []string{"prepared", "run", "exited", "garbage"} {
+				if _, err := os.Stat(filepath.Join(e.pods, s, uuid)); !os.IsNotExist(err) {
+					t.Errorf("pod directory left in %s", s)
+				}
+			}
+			for _, d := range in.Status.Cgroups {
+				if _, err := os.Stat(d); !os.IsNotExist(err) {
+					t.Errorf("cgroup %s left", d)
+				}
+			}
+			if r := e.run("list"); strings.Contains(r.Stdout, uuid) {
+				t.Errorf("list after gc = %q, still shows %s", r.Stdout, uuid)
+			}
+		})
 	}
 }
 

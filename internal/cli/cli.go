@@ -206,7 +206,7 @@ func prepare(app *ucli.App, st *runState, args []string) {
 					return c.Lineage()[1].Args().Tail()
 				})
 			}
-			cmd.Before = chain(st.record, inheritFlags, trailing, requireFlags(takeRequired(cmd.Flags)), cmd.Before, dashdash)
+			cmd.Before = chain(st.record, inheritFlags, absDirs, trailing, requireFlags(takeRequired(cmd.Flags)), cmd.Before, dashdash)
 			walk(cmd.Subcommands)
 		}
 	}
@@ -236,7 +236,7 @@ func prepare(app *ucli.App, st *runState, args []string) {
 		printVersion(c)
 		return errHandled
 	}
-	app.Before = chain(st.record, version, trailing, requireFlags(takeRequired(app.Flags)), app.Before, dashdash)
+	app.Before = chain(st.record, version, absDirs, trailing, requireFlags(takeRequired(app.Flags)), app.Before, dashdash)
 }
 
 // errHandled stops urfave after a Before did the command's work itself;

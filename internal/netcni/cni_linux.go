@@ -311,6 +311,18 @@ func Teardown(ctx context.Context, podID string, o Options) error {
 	return errors.Join(errs...)
 }
 
+// Forget drops the network records of a pod whose teardown cannot run,
+// so that gc does not retry it forever.
+func Forget(podID string, o Options) error {
+	if !filepath.IsLocal(podID) || strings.ContainsRune(podID, filepath.Separator) {
+		return errkind.Invalidf("network records: bad pod id %q", podID)
+	}
+	if err := os.RemoveAll(o.podDir(podID)); err != nil {
+		return fmt.Errorf("network records of pod %s: %w", podID, err)
+	}
+	return nil
+}
+
 // Attached lists the pods that still have network records (for gc).
 func Attached(o Options) ([]string, error) {
 	entries, err := os.ReadDir(filepath.Join(o.StateDir, "pods"))

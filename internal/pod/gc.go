@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/acikit/acikit/internal/cgroup"
-	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/log"
 	"github.com/acikit/acikit/internal/netcni"
 )
@@ -51,6 +50,9 @@ func (p *Pod) release(ctx context.Context, lg *log.Logger) []error {
 	if st.NetStateDir != "" {
 		lg.Debugf("pod %s: network teardown", p.UUID)
 		o := netcni.Options{StateDir: st.NetStateDir, PluginDirs: st.PluginDirs, ConfDir: st.NetConfDir, Log: lg}
+		if p.ps != nil && len(p.ps.pluginDirs) > 0 {
+			o.PluginDirs = p.ps.pluginDirs
+		}
 		if err := netcni.Teardown(context.WithoutCancel(ctx), p.UUID, o); err != nil {
 			errs = append(errs, err)
 		}
@@ -68,14 +70,20 @@ func (p *Pod) release(ctx context.Context, lg *log.Logger) []error {
 	return errs
 }
 
-// unmountBelow detaches every mount point below dir, deepest first.
+// unmountBelow detaches every mount point below dir, deepest first,
+// whatever path the mount was made with: mountinfo holds absolute paths.
+// A mount that will not go (busy) is detached lazily.
 func unmountBelow(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("unmount below %s: %w", dir, err)
+	}
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	prefix := filepath.Clean(dir) + "/"
+	prefix := abs + "/"
 	var mnts []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
@@ -92,7 +100,11 @@ func unmountBelow(dir string) error {
 	sort.Sort(sort.Reverse(sort.StringSlice(mnts)))
 	var errs []error
 	for _, m := range mnts {
-		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		err := unix.Unmount(m, 0)
+		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			err = unix.Unmount(m, unix.MNT_DETACH)
+		}
+		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			errs = append(errs, fmt.Errorf("unmount %s: %w", m, err))
 		}
 	}
@@ -199,14 +211,49 @@ func (ps *Pods) sweepNetworks(ctx context.Context, opts GCOptions) error {
 		o := *opts.Net
 		o.Log = opts.Log
 		if err := netcni.Teardown(context.WithoutCancel(ctx), id, o); err != nil {
-			errs = append(errs, err)
+			skipped(opts.Log, id, err)
+			if err := netcni.Forget(id, o); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)
 }
 
+// skipped reports each teardown step of pod id that could not run, one
+// line each: the pod is removed anyway, as a pod that can never be removed
+// helps nobody.
+func skipped(lg *log.Logger, id string, err error) {
+	var multi interface{ Unwrap() []error }
+	if errors.As(err, &multi) {
+		for _, e := range multi.Unwrap() {
+			skipped(lg, id, e)
+		}
+		return
+	}
+	lg.Warnf("pod %s: skipped: %v", id, err)
+}
+
+// cleanupOrSkip is Cleanup where a step that fails is reported and skipped
+// (and the pod's network records dropped, else every later gc would try
+// the same DEL again); only a mount below the pod directory that will not
+// go is an error, as it stops the directory's removal.
+func (p *Pod) cleanupOrSkip(ctx context.Context, lg *log.Logger) error {
+	err := p.Cleanup(ctx, lg)
+	if err == nil {
+		return nil
+	}
+	skipped(lg, p.UUID, err)
+	if st, serr := p.Status(); serr == nil && st.NetStateDir != "" {
+		if err := netcni.Forget(p.UUID, netcni.Options{StateDir: st.NetStateDir}); err != nil {
+			lg.Warnf("pod %s: %v", p.UUID, err)
+		}
+	}
+	return unmountBelow(p.Dir)
+}
+
 func (p *Pod) markExited(ctx context.Context, opts GCOptions) error {
-	err := p.Cleanup(ctx, opts.Log)
+	err := p.cleanupOrSkip(ctx, opts.Log)
 	if st, serr := p.Status(); serr == nil && st.Exited.IsZero() {
 		st.Exited = opts.Now()
 		for i := range st.Apps {
@@ -229,9 +276,12 @@ func (p *Pod) exitTime() time.Time {
 	return time.Time{}
 }
 
-// destroy cleans up a pod in garbage/ and removes its directory.
+// destroy cleans up a pod in garbage/ and removes its directory. Teardown
+// steps that fail (CNI plugins gone, a cgroup that will not go) are
+// reported and skipped; what is still mounted below the directory stops
+// its removal.
 func (p *Pod) destroy(ctx context.Context, lg *log.Logger) error {
-	if err := p.Cleanup(ctx, lg); err != nil {
+	if err := p.cleanupOrSkip(ctx, lg); err != nil {
 		return fmt.Errorf("pod %s: %w", p.UUID, err)
 	}
 	if err := os.RemoveAll(p.Dir); err != nil {
@@ -248,7 +298,8 @@ func (ps *Pods) Remove(ctx context.Context, id string, lg *log.Logger) error {
 	}
 	if err := p.tryLock(); err != nil {
 		if errors.Is(err, errLocked) {
-			return errkind.Usagef("pod %s is running", p.UUID)
+			// Not a usage error: the same command works once the pod ended.
+			return fmt.Errorf("pod %s is running: stop it first", p.UUID)
 		}
 		return err
 	}

@@ -55,7 +55,37 @@ const (
 )
 
 // Pods is a pods directory.
-type Pods struct{ dir string }
+type Pods struct {
+	dir string
+	// pluginDirs, when set, replace the CNI plugin directories a pod
+	// recorded for its network teardown.
+	pluginDirs []string
+}
+
+// OpenExisting opens the pods directory dir for reading and cleaning up
+// without creating anything: a directory that does not exist is a
+// NotFound error (wrapping fs.ErrNotExist).
+func OpenExisting(dir string) (*Pods, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errkind.Mark(fmt.Errorf("pods directory %s: %w", dir, err), errkind.NotFound)
+		}
+		return nil, fmt.Errorf("pods directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("pods directory %s: not a directory", dir)
+	}
+	return &Pods{dir: dir}, nil
+}
+
+// View is the pods directory dir, which may not exist (a pods directory
+// with no pods); nothing is checked or created.
+func View(dir string) *Pods { return &Pods{dir: dir} }
+
+// SetPluginDirs makes teardown look for the CNI plugins in dirs rather
+// than where each pod's run found them.
+func (ps *Pods) SetPluginDirs(dirs []string) { ps.pluginDirs = dirs }
 
 // Open prepares the pods directory dir.
 func Open(dir string) (*Pods, error) {
@@ -173,6 +203,9 @@ func (p *Pod) SetState(state string) error {
 		return fmt.Errorf("pod %s: state change without the lock", p.UUID)
 	}
 	dst := filepath.Join(p.ps.dir, state, p.UUID)
+	if p.State == state {
+		return nil
+	}
 	if err := os.Rename(p.Dir, dst); err != nil {
 		return fmt.Errorf("pod %s: %s -> %s: %w", p.UUID, p.State, state, err)
 	}
@@ -245,7 +278,7 @@ func (ps *Pods) Get(id string) (*Pod, error) {
 	case 1:
 		return found[0], nil
 	}
-	return nil, errkind.Usagef("pod uuid prefix %s is ambiguous (%d pods)", id, len(found))
+	return nil, fmt.Errorf("pod uuid prefix %s is ambiguous (%d pods): give more of the uuid", id, len(found))
 }
 
 // List returns every pod, oldest first.

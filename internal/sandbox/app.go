@@ -386,5 +386,7 @@ func lookPath(name string, env []string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("exec %s: not found in PATH", name)
+	return "", fmt.Errorf("exec %s: %w", name, errNotInPath)
 }
+
+var errNotInPath = errors.New("not found in PATH")

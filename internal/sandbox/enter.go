@@ -30,7 +30,8 @@ type EnterSpec struct {
 // namespace, so the command sees the app's root, /proc and volumes, and the
 // pod's pid, network, ipc and uts namespaces. It returns the command's exit
 // code (128+signal when killed). The command runs as root with the caller's
-// capabilities.
+// capabilities. A command that cannot be run gives the shell's codes with
+// the error: 127 when it is not found, 126 when it is not executable.
 func Enter(ctx context.Context, pid int, e EnterSpec) (int, error) {
 	if len(e.Exec) == 0 {
 		return -1, errkind.Usagef("enter: no command")
@@ -44,6 +45,12 @@ func Enter(ctx context.Context, pid int, e EnterSpec) (int, error) {
 		return false
 	})
 	if err != nil {
+		switch {
+		case errors.Is(err, errNotInPath), errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
+			return 127, err
+		case errors.Is(err, unix.EACCES), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
+			return 126, err
+		}
 		return -1, err
 	}
 	err = cmd.Wait()

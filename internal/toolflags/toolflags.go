@@ -93,7 +93,15 @@ func AuthDir() ucli.Flag {
 // AuthDirs are the credential directories the flags name.
 func AuthDirs(c *ucli.Context) []string {
 	if d := c.StringSlice("auth-dir"); len(d) > 0 {
-		return d
+		// Absolute, as internal/cli makes the single directory flags.
+		out := make([]string, len(d))
+		for i, p := range d {
+			out[i] = p
+			if abs, err := filepath.Abs(p); err == nil && p != "" {
+				out[i] = abs
+			}
+		}
+		return out
 	}
 	dirs := []string{"/etc/acikit/auth.d"}
 	if os.Geteuid() != 0 {

@@ -3,9 +3,9 @@
 #   a static hello -> actool build -> acsign keygen + sign -> acsign trust
 #   -> python3 -m http.server on 127.0.0.1 -> acfetch (progress bar on a
 #   terminal) -> acrun prints "Hello AppC".
-# Run by `make demo`, which builds the tools into $BIN first. The trust store
-# and the image store live under the demo directory, so the demo changes
-# nothing in /etc or /var/lib.
+# Run by `make demo`, which builds the tools into $BIN first. The trust store,
+# the image store and the pods (with their network state) live under the
+# demo directory, so the demo changes nothing in /etc or /var/lib.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +14,7 @@ BIN=${BIN:-$root/bin}
 work=${DEMO_DIR:-$root/.cache/demo}
 PATH=$BIN:$PATH
 export ACIKIT_TRUST_DIR=$work/trustedkeys ACIKIT_SYSTEM_TRUST_DIR= ACIKIT_STORE_DIR=$work/store
+export ACIKIT_POD_DIR=$work/pods
 export ACIKIT_CNI_PATH=${CNI_PATH:-$BIN/cni}
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -23,6 +24,8 @@ server=
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
+# The previous run's pods go through gc (it unmounts what a killed run left).
+[ -d "$work/pods" ] && acrun gc --grace=0s >/dev/null 2>&1 || true
 rm -rf "$work"
 mkdir -p "$work/layout/rootfs/bin" "$work/www"
 cd "$work"
