@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"strconv"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -57,7 +59,7 @@ ipc and uts namespaces, as root. acrun exits with the command's status.`,
 				cmd = []string{"/bin/sh"}
 			}
 			code, err := sandbox.Enter(c.Context, pid, sandbox.EnterSpec{
-				Exec: cmd, Env: []string{"PATH=" + defaultPath, "AC_APP_NAME=" + name, "container=acrun"},
+				Exec: cmd, Env: appEnviron(pid, name),
 				Stdin: os.Stdin, Stdout: cli.Stdout(c), Stderr: cli.Stderr(c),
 			})
 			if err != nil {
@@ -67,4 +69,19 @@ ipc and uts namespaces, as root. acrun exits with the command's status.`,
 			return nil
 		},
 	})
+}
+
+// appEnviron is the environment the app was started with (its image's,
+// --set-env, --inherit-env), which the entered command gets as in rkt; the
+// spec's minimum when it cannot be read.
+func appEnviron(pid int, name string) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil || len(b) == 0 {
+		return []string{"PATH=" + defaultPath, "AC_APP_NAME=" + name, "container=acrun"}
+	}
+	var env []string
+	for _, kv := range bytes.Split(bytes.TrimSuffix(b, []byte{0}), []byte{0}) {
+		env = append(env, string(kv))
+	}
+	return env
 }

@@ -29,6 +29,8 @@ type podOpts struct {
 	storeDir, trustDir, systemTrustDir, podDir       string
 	cniPath, netConfDir                              string
 	ports, dns, volumes, mounts, env                 list
+	dnsSearch, dnsOpt                                list
+	dnsDomain                                        string
 	inheritEnv, interactive, noOverlay, debug, quiet bool
 	stopTimeout                                      time.Duration
 	vols                                             []types.Volume  // parsed --volume
@@ -63,6 +65,9 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.StringVar(&o.net, "net", "default", "networks: none (lo only), host, default (ptp, 172.16.28.0/24, masquerade) or NAME[,NAME...] from --net-config-dir")
 	fs.Var(&o.ports, "port", "forward a host port to an app port: NAME:HOSTPORT (NAME from the image's ports; repeatable)")
 	fs.Var(&o.dns, "dns", "nameserver for the pod's /etc/resolv.conf (repeatable; default: the host's file)")
+	fs.Var(&o.dnsSearch, "dns-search", "search domain for the pod's /etc/resolv.conf (repeatable)")
+	fs.Var(&o.dnsOpt, "dns-opt", "resolver option for the pod's /etc/resolv.conf, e.g. rotate (repeatable)")
+	fs.StringVar(&o.dnsDomain, "dns-domain", "", "local domain for the pod's /etc/resolv.conf")
 	fs.StringVar(&o.hostname, "hostname", "", "the pod's host name (default acrun-UUID)")
 	fs.Var(&o.volumes, "volume", "a pod volume: NAME,kind=host,source=PATH[,readOnly=true][,recursive=false] or NAME,kind=empty[,mode=0755,uid=0,gid=0] (repeatable)")
 	fs.Var(&o.mounts, "mount", "mount a volume in every app: volume=NAME,target=PATH (repeatable; after an image: that app only)")
@@ -229,6 +234,17 @@ func checkValues(po *podOpts, apps []*appOpts) error {
 	for _, d := range po.dns {
 		if _, err := netip.ParseAddr(d); err != nil {
 			return errkind.Usagef("--dns %q: not an IP address", d)
+		}
+	}
+	for _, f := range []struct {
+		flag string
+		vs   []string
+	}{{"--dns-search", po.dnsSearch}, {"--dns-opt", po.dnsOpt}, {"--dns-domain", []string{po.dnsDomain}}} {
+		for _, v := range f.vs {
+			// One word each: a space or newline would make another entry.
+			if strings.ContainsAny(v, " \t\r\n#;") || (v == "" && f.flag != "--dns-domain") {
+				return errkind.Usagef("%s %q: want one word", f.flag, v)
+			}
 		}
 	}
 	// 64 is the kernel's limit (HOST_NAME_MAX).

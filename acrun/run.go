@@ -144,6 +144,14 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		if err != nil {
 			return err
 		}
+		// Before rendering: an image for another system is not extracted.
+		im, err := st.Get(id)
+		if err != nil {
+			return err
+		}
+		if err := checkOSArch(im); err != nil {
+			return err
+		}
 		tree, err := ims.render(ctx, id)
 		if err != nil {
 			return err
@@ -170,12 +178,12 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		return err
 	}
 	for _, p := range preps {
-		if err := p.planMounts(po, vols); err != nil {
+		if err := p.planMounts(lg, po); err != nil {
 			return err
 		}
 	}
 	pm := schema.BlankPodManifest()
-	pm.Volumes, pm.Ports, pm.Annotations = vols, exposed, po.annotations
+	pm.Volumes, pm.Ports, pm.Annotations = po.vols, exposed, po.annotations
 	for _, p := range preps {
 		iname := p.tree.Manifest.Name
 		pm.Apps = append(pm.Apps, schema.RuntimeApp{

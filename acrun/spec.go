@@ -147,12 +147,13 @@ func capNames(s string) []string {
 }
 
 // planMounts matches --mount flags and the image's mount points with the
-// pod's volumes.
-func (p *prepared) planMounts(po *podOpts, vols []types.Volume) error {
+// pod's volumes. A mount point without a volume gets an empty volume of its
+// own (in po.vols), as rkt gave it.
+func (p *prepared) planMounts(lg *log.Logger, po *podOpts) error {
 	find := func(name string) *types.Volume {
-		for i := range vols {
-			if string(vols[i].Name) == name {
-				return &vols[i]
+		for i := range po.vols {
+			if string(po.vols[i].Name) == name {
+				return &po.vols[i]
 			}
 		}
 		return nil
@@ -187,8 +188,17 @@ func (p *prepared) planMounts(po *podOpts, vols []types.Volume) error {
 		}
 		v := find(string(mp.Name))
 		if v == nil {
-			return errkind.Usagef("app %s: mount point %s (%s) has no volume: add --volume %s,kind=empty or --volume %s,kind=host,source=PATH",
-				p.name, mp.Name, mp.Path, mp.Name, mp.Name)
+			// Named after the app too, so two apps' mount points of one
+			// name get one volume each.
+			name := p.name + "-" + string(mp.Name)
+			if find(name) != nil {
+				return errkind.Usagef("app %s: mount point %s (%s) has no volume, and the name of its implicit volume %s is taken: add --volume %s,kind=empty",
+					p.name, mp.Name, mp.Path, name, mp.Name)
+			}
+			lg.Warnf("app %s: mount point %s (%s) has no volume: using an empty volume %s, removed with the pod (give --volume %s,kind=... to choose)",
+				p.name, mp.Name, mp.Path, name, mp.Name)
+			po.vols = append(po.vols, types.Volume{Name: types.ACName(name), Kind: types.VolumeEmpty})
+			v = &po.vols[len(po.vols)-1]
 		}
 		add(v, mp.Path, mp.ReadOnly)
 	}
@@ -244,10 +254,22 @@ func podSpec(lg *log.Logger, po *podOpts, pd *pod.Pod, preps []*prepared, mdsURL
 		Hosts:    fmt.Appendf(nil, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname),
 		Cgroup:   "acikit/pod-" + pd.UUID,
 	}
-	if len(po.dns) > 0 {
+	if len(po.dns) > 0 || len(po.dnsSearch) > 0 || len(po.dnsOpt) > 0 || po.dnsDomain != "" {
+		// rkt's file: any of the flags makes it, from the flags alone.
+		var b strings.Builder
 		for _, d := range po.dns {
-			spec.ResolvConf = fmt.Appendf(spec.ResolvConf, "nameserver %s\n", d)
+			fmt.Fprintf(&b, "nameserver %s\n", d)
 		}
+		if po.dnsDomain != "" {
+			fmt.Fprintf(&b, "domain %s\n", po.dnsDomain)
+		}
+		if len(po.dnsSearch) > 0 {
+			fmt.Fprintf(&b, "search %s\n", strings.Join(po.dnsSearch, " "))
+		}
+		if len(po.dnsOpt) > 0 {
+			fmt.Fprintf(&b, "options %s\n", strings.Join(po.dnsOpt, " "))
+		}
+		spec.ResolvConf = []byte(b.String())
 	} else if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
 		spec.ResolvConf = b
 	}
