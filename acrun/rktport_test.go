@@ -230,6 +230,13 @@ func TestRktFunctional(t *testing.T) {
 
 		// Volumes: rkt_mount_test.go, rkt_volume_test.go.
 		{name: "host volume is shared with the host", rkt: "TestVolumes host volume (rkt_volume_test.go)", check: checkHostVolume},
+		{name: "relative mount target", rkt: "TestVolumes (rkt_volume_test.go: --mount=volume=dir1,target=dir1)",
+			args:   append([]string{"--volume=data,kind=host,source={voldir}", "--mount=volume=data,target=data"}, sh("cat /data/file")...),
+			stdout: "^host-data\n$"},
+		{name: "--mount over a read-only mount point stays read-only", rkt: "TestVolumes (rkt_volume_test.go: VOL_RO_WRITE_FILE)",
+			args: []string{"--volume=data,kind=host,source={voldir}", "{mpdata}", "--mount=volume=data,target=data",
+				"--exec=/bin/sh", "--", "-c", "cat /data/file; touch /data/x 2>&1; echo rc=$?"},
+			stdout: "^host-data\n.*Read-only file system\nrc=1\n$"},
 		{name: "read-only host volume", rkt: "TestVolumes readOnly (rkt_volume_test.go)",
 			args:   append([]string{"--volume=data,kind=host,source={voldir},readOnly=true", "--mount=volume=data,target=/data"}, sh("cat /data/file; touch /data/x 2>&1; echo rc=$?")...),
 			stdout: "^host-data\n.*Read-only file system\nrc=1\n$"},

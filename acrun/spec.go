@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,10 +181,19 @@ func (p *prepared) planMounts(lg *log.Logger, po *podOpts) error {
 		if v == nil {
 			return errkind.Usagef("--mount %s: no volume %s (add --volume %s,kind=...)", s, name, name)
 		}
-		add(v, target, false)
+		if !path.IsAbs(target) {
+			// As in rkt: target=data is /data in the app.
+			target = "/" + target
+		}
+		// The image's read-only mount point at that path stays read-only
+		// under the volume that replaces it, as in rkt.
+		ro := slices.ContainsFunc(p.app.MountPoints, func(mp types.MountPoint) bool {
+			return mp.ReadOnly && path.Clean(mp.Path) == path.Clean(target)
+		})
+		add(v, target, ro)
 	}
 	for _, mp := range p.app.MountPoints {
-		if slices.ContainsFunc(p.mounts, func(m sandbox.Mount) bool { return m.Target == mp.Path }) {
+		if slices.ContainsFunc(p.mounts, func(m sandbox.Mount) bool { return path.Clean(m.Target) == path.Clean(mp.Path) }) {
 			continue
 		}
 		v := find(string(mp.Name))
