@@ -200,6 +200,8 @@ func TestRktFunctional(t *testing.T) {
 			stderr: `os/arch linux/armv6l`},
 		{name: "another arch refused", rkt: "TestMissingOrInvalidOSArchRun (rkt_os_arch_test.go)", args: []string{"{os-other}"}, code: 3,
 			stderr: `os/arch linux/` + otherArch()},
+		{name: "another arch without an os label refused", rkt: "TestMissingOrInvalidOSArchRun (rkt_os_arch_test.go)", args: []string{"{os-noos-other}"}, code: 3,
+			stderr: `os/arch any/` + otherArch()},
 		{name: "another arch refused by image ID", rkt: "TestMissingOrInvalidOSArchFetchRun (rkt_os_arch_test.go)", check: checkOSArchByID},
 		{name: "missing os label", rkt: "TestMissingOrInvalidOSArchRun (rkt_os_arch_test.go)",
 			differs: "the AppC spec makes the os and arch labels optional (an image without them runs anywhere); rkt refused them, acrun runs them",
@@ -227,6 +229,13 @@ func TestRktFunctional(t *testing.T) {
 		{name: "--dns with search and options", rkt: "TestDNS (rkt_dns_test.go)",
 			args:   append([]string{"--dns=8.8.8.8", "--dns=8.8.4.4", "--dns-search=search.com", "--dns-opt=debug"}, sh("cat /etc/resolv.conf")...),
 			stdout: "^nameserver 8.8.8.8\nnameserver 8.8.4.4\nsearch search.com\noptions debug\n$"},
+
+		{name: "--dns-domain", rkt: "TestDNS (rkt_dns_test.go; --dns-domain in run.md)",
+			args: append([]string{"--dns=8.8.8.8", "--dns-domain=example.com"}, sh("cat /etc/resolv.conf")...), stdout: "^nameserver 8.8.8.8\ndomain example.com\n$"},
+		{name: "--dns-search of two words refused", rkt: "TestDNS (rkt_dns_test.go), the converse",
+			args: append([]string{"--dns-search=a.com b.com"}, sh("true")...), code: 2, stderr: `--dns-search "a.com b.com": want one word`},
+		{name: "empty --dns-opt refused", rkt: "TestDNS (rkt_dns_test.go), the converse",
+			args: append([]string{"--dns-opt="}, sh("true")...), code: 2, stderr: `--dns-opt "": want one word`},
 
 		// Volumes: rkt_mount_test.go, rkt_volume_test.go.
 		{name: "host volume is shared with the host", rkt: "TestVolumes host volume (rkt_volume_test.go)", check: checkHostVolume},
@@ -278,8 +287,16 @@ func TestRktFunctional(t *testing.T) {
 			args: []string{"--net=none", "--port=http:18090", "{ports}"}, code: 2, stderr: "--port needs a network"},
 
 		// Signals, status, list, gc: rkt_stop_test.go, rkt_list_test.go, rkt_gc_test.go.
-		{name: "SIGTERM stops the pod", rkt: "TestRktStop (rkt_stop_test.go)", check: checkSIGTERM},
-		{name: "list and status of a running pod", rkt: "TestRktList (rkt_list_test.go)", check: checkListRunning},
+		{name: "SIGTERM stops the pod", rkt: "TestRktStop (rkt_stop_test.go)",
+			differs: "acrun has no stop command: acrun itself supervises the pod (no stage1 stop entrypoint), so the pod is stopped by SIGTERM (or SIGINT) to acrun, which the app sees and whose code acrun exits with",
+			check:   checkSIGTERM},
+		{name: "an app ignoring SIGTERM is killed", rkt: "TestRktStop --force (rkt_stop_test.go)",
+			differs: "as above: no stop --force; after --stop-timeout acrun kills the pod",
+			check:   checkStopTimeout},
+		{name: "--interactive: stdin reaches the app", rkt: "TestInteractive (rkt_interactive_test.go)", check: checkInteractive},
+		{name: "list and status of a running pod", rkt: "TestRktList (rkt_list_test.go)",
+			differs: "acrun list shows each pod's app names where rkt showed IMAGE NAME (and IMAGE ID with --full); list --json carries both, and the row checks them there",
+			check:   checkListRunning},
 		{name: "gc removes exited pods", rkt: "TestGC (rkt_gc_test.go)", check: checkGC},
 	}
 	for _, r := range rows {
@@ -349,6 +366,7 @@ func (w *rktWorld) build(t *testing.T) {
 	img("os-armv6l", "example.com/os-armv6l", hello, `{"name":"os","value":"linux"},{"name":"arch","value":"armv6l"}`, nil)
 	img("os-other", "example.com/os-other", hello, `{"name":"os","value":"linux"},{"name":"arch","value":"`+otherArch()+`"}`, nil)
 	img("os-noos", "example.com/os-noos", hello, `{"name":"arch","value":"`+hostArch()+`"}`, nil)
+	img("os-noos-other", "example.com/os-noos-other", hello, `{"name":"arch","value":"`+otherArch()+`"}`, nil)
 	img("os-noarch", "example.com/os-noarch", hello, `{"name":"os","value":"linux"}`, nil)
 	img("mpetc", "example.com/mpetc", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"etc","path":"/etc"}]}`, "", nil)
 	img("mpdata", "example.com/mpdata", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"data","path":"/data","readOnly":true}]}`, "", nil)
@@ -471,6 +489,17 @@ func checkEnterEnv(t *testing.T, w *rktWorld) {
 	if r.Code != 0 || r.Stdout != want {
 		t.Errorf("enter %s = exit %d, stdout %q (stderr %q); want %q", in.UUID, r.Code, r.Stdout, r.Stderr, want)
 	}
+	// With two apps, each its own.
+	cmd2, _, in2 := w.startPod(t, "--net=none", "--set-env=VAR_OTHER=pod",
+		"{inspect}", "--name=a", "--exec=/bin/sleep", "--", "30", "---",
+		"{inspect}", "--name=b", "--set-env=VAR_OTHER=b", "--exec=/bin/sleep", "--", "30")
+	defer func() { cmd2.Process.Signal(syscall.SIGTERM); cmd2.Wait() }()
+	for app, want := range map[string]string{"a": "pod a\n", "b": "b b\n"} {
+		r := w.e.run("enter", "--app="+app, in2.UUID, "/bin/sh", "-c", "echo $VAR_OTHER $AC_APP_NAME")
+		if r.Code != 0 || r.Stdout != want {
+			t.Errorf("enter --app=%s = exit %d, stdout %q (stderr %q); want %q", app, r.Code, r.Stdout, r.Stderr, want)
+		}
+	}
 }
 
 func checkOSArchByID(t *testing.T, w *rktWorld) {
@@ -491,6 +520,13 @@ func checkOSArchByID(t *testing.T, w *rktWorld) {
 	r, _ = w.acrun(t, nil, m)
 	if r.Code != 3 || !strings.Contains(r.Stderr, "os/arch linux/"+otherArch()) {
 		t.Errorf("acrun %s = exit %d, stderr %q; want 3 and the os/arch", m, r.Code, r.Stderr)
+	}
+	// And in a pod manifest.
+	pm := filepath.Join(t.TempDir(), "pod.json")
+	must(t, os.WriteFile(pm, []byte(`{"acVersion":"0.8.11","acKind":"PodManifest","apps":[{"name":"other","image":{"id":"`+im.ID+`"}}]}`), 0o644))
+	r, _ = w.acrun(t, nil, "--pod-manifest="+pm)
+	if r.Code != 3 || !strings.Contains(r.Stderr, "os/arch linux/"+otherArch()) {
+		t.Errorf("acrun --pod-manifest (image %s) = exit %d, stderr %q; want 3 and the os/arch", im.ID, r.Code, r.Stderr)
 	}
 }
 
@@ -583,6 +619,30 @@ func checkSIGTERM(t *testing.T, w *rktWorld) {
 	}
 }
 
+func checkStopTimeout(t *testing.T, w *rktWorld) {
+	cmd, _, uuid := w.e.start("--insecure-options=image", "--net=none", "--stop-timeout=300ms", w.paths["inspect"], "--exec=/bin/sh", "--", "-c",
+		"trap '' TERM; while :; do sleep 0.1; done")
+	waitRunning(t, w.e, uuid)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if code := exitCode(cmd.Wait()); code != 137 || time.Since(start) > 5*time.Second {
+		t.Errorf("acrun after SIGTERM, app ignoring it = exit %d after %v; want 137 soon after the timeout", code, time.Since(start))
+	}
+	if r := w.e.run("status", uuid); !strings.Contains(r.Stdout, "state=exited\n") || !strings.Contains(r.Stdout, "app-rkt-inspect=137\n") {
+		t.Errorf("status = %q, want exited and app-rkt-inspect=137", r.Stdout)
+	}
+}
+
+func checkInteractive(t *testing.T, w *rktWorld) {
+	cmd := w.e.cmd(w.expand([]string{"--insecure-options=image", "--net=none", "--interactive", "{inspect}", "--exec=/bin/sh", "--", "-c",
+		`echo "Enter text:"; read line; echo "Received text: $line"`})...)
+	cmd.Stdin = strings.NewReader("Bye\n")
+	out, err := cmd.Output()
+	if exitCode(err) != 0 || string(out) != "Enter text:\nReceived text: Bye\n" {
+		t.Errorf("acrun --interactive < Bye = %v, stdout %q; want the app to read Bye", err, out)
+	}
+}
+
 func checkListRunning(t *testing.T, w *rktWorld) {
 	cmd, _, in := w.startPod(t, "--net=none", "{inspect}", "--exec=/bin/sleep", "--", "30")
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
@@ -590,6 +650,10 @@ func checkListRunning(t *testing.T, w *rktWorld) {
 	line := regexp.MustCompile(`(?m)^` + in.UUID + `\s+rkt-inspect\s+running\s`)
 	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "UUID") || !line.MatchString(r.Stdout) {
 		t.Errorf("list = exit %d, %q; want a header and %s rkt-inspect running", r.Code, r.Stdout, in.UUID)
+	}
+	j := w.e.run("list", "--json")
+	if !strings.Contains(j.Stdout, `"imageName": "example.com/rkt-inspect"`) || !regexp.MustCompile(`"imageID": "sha512-[0-9a-f]{128}"`).MatchString(j.Stdout) {
+		t.Errorf("list --json = %q, want the image's name and ID", j.Stdout)
 	}
 	st := w.e.run("status", in.UUID)
 	for _, want := range []string{"state=running", "pid=" + strconv.Itoa(in.Status.Pid)} {
