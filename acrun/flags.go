@@ -29,7 +29,7 @@ type podOpts struct {
 	storeDir, trustDir, systemTrustDir, podDir       string
 	cniPath, netConfDir                              string
 	ports, dns, volumes, mounts, env                 list
-	dnsSearch, dnsOpt                                list
+	dnsSearch, dnsOpt, hostsEntries                  list
 	dnsDomain                                        string
 	inheritEnv, interactive, noOverlay, debug, quiet bool
 	stopTimeout                                      time.Duration
@@ -68,6 +68,7 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.Var(&o.dnsSearch, "dns-search", "search domain for the pod's /etc/resolv.conf (repeatable)")
 	fs.Var(&o.dnsOpt, "dns-opt", "resolver option for the pod's /etc/resolv.conf, e.g. rotate (repeatable)")
 	fs.StringVar(&o.dnsDomain, "dns-domain", "", "local domain for the pod's /etc/resolv.conf")
+	fs.Var(&o.hostsEntries, "hosts-entry", "an /etc/hosts entry IP=NAME, or host for the host's file (repeatable; replaces the apps' /etc/hosts)")
 	fs.StringVar(&o.hostname, "hostname", "", "the pod's host name (default acrun-UUID)")
 	fs.Var(&o.volumes, "volume", "a pod volume: NAME,kind=host,source=PATH[,readOnly=true][,recursive=false] or NAME,kind=empty[,mode=0755,uid=0,gid=0] (repeatable)")
 	fs.Var(&o.mounts, "mount", "mount a volume in every app: volume=NAME,target=PATH (repeatable; after an image: that app only)")
@@ -245,6 +246,18 @@ func checkValues(po *podOpts, apps []*appOpts) error {
 			if strings.ContainsAny(v, " \t\r\n#;") || (v == "" && f.flag != "--dns-domain") {
 				return errkind.Usagef("%s %q: want one word", f.flag, v)
 			}
+		}
+	}
+	for _, h := range po.hostsEntries {
+		if h == "host" {
+			if len(po.hostsEntries) > 1 {
+				return errkind.Usagef("--hosts-entry host cannot be combined with other entries")
+			}
+			continue
+		}
+		ip, name, _ := strings.Cut(h, "=")
+		if _, err := netip.ParseAddr(ip); err != nil || !hostnameRE.MatchString(name) {
+			return errkind.Usagef("--hosts-entry %q: want IP=NAME or host", h)
 		}
 	}
 	// 64 is the kernel's limit (HOST_NAME_MAX).

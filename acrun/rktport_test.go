@@ -215,6 +215,27 @@ func TestRktFunctional(t *testing.T) {
 			args: sh("cat /etc/hosts"), stdout: `(?m)^127\.0\.0\.1\s.*localhost`},
 		{name: "/etc/hosts from a volume kept", rkt: "TestPrepareAppEnsureEtcHosts (rkt_etc_hosts_test.go)",
 			args: []string{"--volume=etc,kind=host,source={etcdir}", "{mpetc}", "--exec=/bin/cat", "--", "/etc/hosts"}, stdout: "^<<<preexisting etc>>>$"},
+		{name: "/etc/hosts names the pod's hostname", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
+			args: append([]string{"--hostname=box1"}, sh("cat /etc/hosts")...), stdout: `(?m)^127\.0\.0\.1\s+localhost.*\sbox1$`},
+		{name: "/etc/hosts as a mounted file", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
+			args:   append([]string{"--volume=hosts,kind=host,source={etcdir}/hosts", "--mount=volume=hosts,target=/etc/hosts"}, sh("cat /etc/hosts")...),
+			stdout: "^<<<preexisting etc>>>$"},
+		{name: "--hosts-entry=host", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
+			args: append([]string{"--hosts-entry=host", "--volume=hostfile,kind=host,source=/etc/hosts,readOnly=true", "--mount=volume=hostfile,target=/host-hosts"},
+				sh("cmp /etc/hosts /host-hosts && echo same")...), stdout: "^same\n$"},
+		{name: "--hosts-entry IP=NAME", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
+			args:   append([]string{"--hostname=box1", "--hosts-entry=128.66.0.99=host1", "--hosts-entry=128.66.0.98=host2"}, sh("cat /etc/hosts")...),
+			stdout: `(?m)^127\.0\.0\.1\s+localhost.*\sbox1\n(.*\n)*128\.66\.0\.99\s+host1\n128\.66\.0\.98\s+host2\n$`},
+		{name: "the image's /etc/hosts kept", rkt: "TestEtcHosts (rkt_etc_hosts_test.go: prepare-app leaves the app's file)",
+			args: []string{"{hosts}"}, stdout: "^image-hosts\n$"},
+		{name: "--hosts-entry replaces the image's /etc/hosts", rkt: "TestEtcHosts (rkt_etc_hosts_test.go: stage0's file overwrites the app's)",
+			args: []string{"--hosts-entry=128.66.0.99=host1", "{hosts}"}, stdout: `(?m)^128\.66\.0\.99\s+host1$`},
+		{name: "--hosts-entry read by a non-root app", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
+			args: append([]string{"--hosts-entry=128.66.0.99=host1"}, sh("grep host1 /etc/hosts", "--user=1000", "--group=100")...), stdout: `^128\.66\.0\.99\s+host1\n$`},
+		{name: "--hosts-entry host with others refused", rkt: "TestEtcHosts (rkt_etc_hosts_test.go), the converse",
+			args: append([]string{"--hosts-entry=host", "--hosts-entry=128.66.0.99=host1"}, sh("true")...), code: 2, stderr: "cannot be combined"},
+		{name: "--hosts-entry of no address refused", rkt: "TestEtcHosts (rkt_etc_hosts_test.go), the converse",
+			args: append([]string{"--hosts-entry=notanip=host1"}, sh("true")...), code: 2, stderr: `--hosts-entry "notanip=host1"`},
 		{name: "no --dns", rkt: "TestDNS (rkt_dns_test.go)",
 			differs: "without --dns acrun gives the app the host's /etc/resolv.conf (rkt wrote none unless a CNI result carried DNS)",
 			args:    sh("cmp /etc/resolv.conf /host-resolv.conf && echo same", "--mount=volume=hostresolv,target=/host-resolv.conf"),
@@ -368,6 +389,10 @@ func (w *rktWorld) build(t *testing.T) {
 	img("os-noos", "example.com/os-noos", hello, `{"name":"arch","value":"`+hostArch()+`"}`, nil)
 	img("os-noos-other", "example.com/os-noos-other", hello, `{"name":"arch","value":"`+otherArch()+`"}`, nil)
 	img("os-noarch", "example.com/os-noarch", hello, `{"name":"os","value":"linux"}`, nil)
+	img("hosts", "example.com/hosts", `{"exec":["/bin/cat","/etc/hosts"],"user":"0","group":"0"}`, "",
+		func(root string) {
+			must(t, os.WriteFile(filepath.Join(root, "etc", "hosts"), []byte("image-hosts\n"), 0o644))
+		})
 	img("mpetc", "example.com/mpetc", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"etc","path":"/etc"}]}`, "", nil)
 	img("mpdata", "example.com/mpdata", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"data","path":"/data","readOnly":true}]}`, "", nil)
 	img("caps", "example.com/caps", `{"exec":["/bin/sh","-c",`+jsonString(capCheck("net_admin", 12))+`],"user":"0","group":"0",`+

@@ -181,6 +181,9 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		if err := p.planMounts(lg, po); err != nil {
 			return err
 		}
+		if len(po.hostsEntries) > 0 {
+			p.mounts = append(p.mounts, sandbox.Mount{Source: emptyPrefix + hostsVolume, Target: "/etc/hosts"})
+		}
 	}
 	pm := schema.BlankPodManifest()
 	pm.Volumes, pm.Ports, pm.Annotations = po.vols, exposed, po.annotations
@@ -429,7 +432,17 @@ func makeRoots(pd *pod.Pod, po *podOpts, preps []*prepared) error {
 			}
 		}
 	}
-	return makeEmptyVolumes(pd, po.vols)
+	if err := makeEmptyVolumes(pd, po.vols); err != nil {
+		return err
+	}
+	hosts, err := hostsFile(po, podHostname(po, pd.UUID))
+	if err != nil || hosts == nil {
+		return err
+	}
+	if err := os.MkdirAll(pd.Path("volumes"), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(pd.Path("volumes", hostsVolume), hosts, 0o644)
 }
 
 // network makes the pod's network namespace (every pod has one, also with

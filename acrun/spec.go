@@ -254,14 +254,11 @@ func makeEmptyVolumes(pd *pod.Pod, vols []types.Volume) error {
 // podSpec turns the prepared apps into the sandbox's PodSpec. flush writes
 // out the last partial line of each prefixed output.
 func podSpec(lg *log.Logger, po *podOpts, pd *pod.Pod, preps []*prepared, mdsURL, nsPath string, stdout, stderr io.Writer) (*sandbox.PodSpec, func(), error) {
-	hostname := po.hostname
-	if hostname == "" {
-		hostname = "acrun-" + pd.UUID
-	}
+	hostname := podHostname(po, pd.UUID)
 	spec := &sandbox.PodSpec{
 		Hostname: hostname,
 		NetNS:    nsPath,
-		Hosts:    fmt.Appendf(nil, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname),
+		Hosts:    defaultHosts(hostname),
 		Cgroup:   "acikit/pod-" + pd.UUID,
 	}
 	if len(po.dns) > 0 || len(po.dnsSearch) > 0 || len(po.dnsOpt) > 0 || po.dnsDomain != "" {
@@ -397,4 +394,43 @@ func appEnv(po *podOpts, p *prepared, mdsURL string) []string {
 		out = append(out, k+"="+vals[k])
 	}
 	return out
+}
+
+// podHostname is --hostname, else acrun-UUID.
+func podHostname(po *podOpts, uuid string) string {
+	if po.hostname != "" {
+		return po.hostname
+	}
+	return "acrun-" + uuid
+}
+
+// hostsVolume is where the --hosts-entry file lives in the pod directory's
+// volumes (not an ACName, so no volume's).
+const hostsVolume = ".hosts"
+
+// defaultHosts is the /etc/hosts an app gets when its image has none.
+func defaultHosts(hostname string) []byte {
+	return fmt.Appendf(nil, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname)
+}
+
+// hostsFile is the pod's /etc/hosts for --hosts-entry (nil without it):
+// the host's file, or the default entries and the flags'. Unlike the
+// default file it replaces the image's, as rkt's did.
+func hostsFile(po *podOpts, hostname string) ([]byte, error) {
+	switch {
+	case len(po.hostsEntries) == 0:
+		return nil, nil
+	case po.hostsEntries[0] == "host":
+		b, err := os.ReadFile("/etc/hosts")
+		if err != nil {
+			return nil, fmt.Errorf("--hosts-entry host: %w", err)
+		}
+		return b, nil
+	}
+	b := defaultHosts(hostname)
+	for _, h := range po.hostsEntries {
+		ip, name, _ := strings.Cut(h, "=")
+		b = fmt.Appendf(b, "%s\t%s\n", ip, name)
+	}
+	return b, nil
 }
