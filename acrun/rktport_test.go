@@ -186,6 +186,12 @@ func TestRktFunctional(t *testing.T) {
 			differs: "the default is acrun-UUID where rkt's is rkt-UUID: the tool's name",
 			args:    sh("echo Hostname: $(hostname)"), stdout: "^Hostname: acrun-[0-9a-f-]{36}\n$"},
 
+		{name: "etc/hostname", rkt: "TestPrepareAppCheckEtcHostname (rkt_etc_hosts_test.go)",
+			args: append([]string{"--hostname=custom-hostname-setting"}, sh("stat -c %A /etc/hostname; cat /etc/hostname")...), stdout: "^-rw-r--r--\ncustom-hostname-setting\n$"},
+		{name: "etc/hostname by default", rkt: "TestPrepareAppCheckEtcHostname (rkt_etc_hosts_test.go)",
+			differs: "acrun-UUID where rkt has rkt-UUID, as for the hostname",
+			args:    sh("cat /etc/hostname"), stdout: "^acrun-[0-9a-f-]{36}\n$"},
+
 		// Working directory (rkt_run_pod_manifest_test.go checks the image's; --working-dir is run.md's).
 		{name: "image working directory", rkt: "TestPodManifest workingDirectory (rkt_run_pod_manifest_test.go)",
 			args: []string{"{wd}"}, stdout: "^/srv\n$"},
@@ -211,13 +217,13 @@ func TestRktFunctional(t *testing.T) {
 			args:    []string{"{os-noarch}"}, stdout: "^HelloWorld\n$"},
 
 		// rkt_etc_hosts_test.go and rkt_dns_test.go
-		{name: "/etc/hosts created", rkt: "TestPrepareAppEnsureEtcHosts (rkt_etc_hosts_test.go)",
+		{name: "etc/hosts created", rkt: "TestPrepareAppEnsureEtcHosts (rkt_etc_hosts_test.go)",
 			args: sh("cat /etc/hosts"), stdout: `(?m)^127\.0\.0\.1\s.*localhost`},
-		{name: "/etc/hosts from a volume kept", rkt: "TestPrepareAppEnsureEtcHosts (rkt_etc_hosts_test.go)",
+		{name: "etc/hosts from a volume kept", rkt: "TestPrepareAppEnsureEtcHosts (rkt_etc_hosts_test.go)",
 			args: []string{"--volume=etc,kind=host,source={etcdir}", "{mpetc}", "--exec=/bin/cat", "--", "/etc/hosts"}, stdout: "^<<<preexisting etc>>>$"},
-		{name: "/etc/hosts names the pod's hostname", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
+		{name: "etc/hosts names the pod's hostname", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
 			args: append([]string{"--hostname=box1"}, sh("cat /etc/hosts")...), stdout: `(?m)^127\.0\.0\.1\s+localhost.*\sbox1$`},
-		{name: "/etc/hosts as a mounted file", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
+		{name: "etc/hosts as a mounted file", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
 			args:   append([]string{"--volume=hosts,kind=host,source={etcdir}/hosts", "--mount=volume=hosts,target=/etc/hosts"}, sh("cat /etc/hosts")...),
 			stdout: "^<<<preexisting etc>>>$"},
 		{name: "--hosts-entry=host", rkt: "TestEtcHosts (rkt_etc_hosts_test.go)",
