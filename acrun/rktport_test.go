@@ -303,10 +303,20 @@ func TestRktFunctional(t *testing.T) {
 			check:   checkMemoryLimit},
 		{name: "memory limit kills", rkt: "TestAppIsolatorMemory (rkt_app_isolator_test.go)",
 			args: []string{"{inspect}", "--memory=32M", "--exec=/bin/awk", "--", `BEGIN { s = "x"; while (1) s = s s }`}, code: 137, stderr: "OOM"},
-		{name: "oom-score-adj", rkt: "TestOOMScoreAdj (rkt_oom_score_adj_test.go)",
-			args: sh("cat /proc/self/oom_score_adj", "--oom-score-adj=345"), stdout: "^345\n$"},
-		{name: "no-new-privileges", rkt: "TestNoNewPrivileges (rkt_no_new_privs_test.go)",
-			args: sh("grep NoNewPrivs /proc/self/status", "--no-new-privileges"), stdout: `NoNewPrivs:\s+1\n`},
+		{name: "oom-score-adj from the image", rkt: "TestOOMScoreAdjust (rkt_oom_score_adj_test.go)",
+			args: []string{"{oom}", "--exec=/bin/cat", "--", "/proc/self/oom_score_adj"}, stdout: "^99\n$"},
+		{name: "oom-score-adj by default", rkt: "TestOOMScoreAdjust (rkt_oom_score_adj_test.go)",
+			args: sh("cat /proc/self/oom_score_adj"), stdout: "^0\n$"},
+		{name: "--oom-score-adj", rkt: "TestOOMScoreAdjust (rkt_oom_score_adj_test.go)",
+			args: sh("cat /proc/self/oom_score_adj", "--oom-score-adj", "42"), stdout: "^42\n$"},
+		{name: "no-new-privileges from the image", rkt: "TestNoNewPrivileges (rkt_no_new_privs_test.go)",
+			args: []string{"{nnp}", "--exec=/bin/grep", "--", "NoNewPrivs", "/proc/self/status"}, stdout: `^NoNewPrivs:\s+1\n$`},
+		{name: "no-new-privileges from the image, non-root", rkt: "TestNoNewPrivileges (rkt_no_new_privs_test.go)",
+			args: []string{"{nnp}", "--user=1000", "--group=100", "--exec=/bin/grep", "--", "NoNewPrivs", "/proc/self/status"}, stdout: `^NoNewPrivs:\s+1\n$`},
+		{name: "--no-new-privileges", rkt: "TestNoNewPrivileges (rkt_no_new_privs_test.go)",
+			args: sh("grep NoNewPrivs /proc/self/status", "--no-new-privileges"), stdout: `^NoNewPrivs:\s+1\n$`},
+		{name: "new privileges by default", rkt: "TestNoNewPrivileges (rkt_no_new_privs_test.go)",
+			args: sh("grep NoNewPrivs /proc/self/status", "--user=1000", "--group=100"), stdout: `^NoNewPrivs:\s+0\n$`},
 
 		// Networking: rkt_net_test.go.
 		{name: "port forwarded from 127.0.0.1", rkt: "TestNetDefaultPortFwdConnectivity (rkt_net_test.go)", check: checkPortForward},
@@ -321,6 +331,8 @@ func TestRktFunctional(t *testing.T) {
 			differs: "as above: no stop --force; after --stop-timeout acrun kills the pod",
 			check:   checkStopTimeout},
 		{name: "--interactive: stdin reaches the app", rkt: "TestInteractive (rkt_interactive_test.go)", check: checkInteractive},
+		{name: "stdin is not a terminal without --interactive", rkt: "TestInteractive (rkt_interactive_test.go)",
+			args: sh(`[ -t 0 ] && echo "stdin is a terminal" || echo "stdin is not a terminal"`), stdout: "^stdin is not a terminal\n$"},
 		{name: "list and status of a running pod", rkt: "TestRktList (rkt_list_test.go)",
 			differs: "acrun list shows each pod's app names where rkt showed IMAGE NAME (and IMAGE ID with --full); list --json carries both, and the row checks them there",
 			check:   checkListRunning},
@@ -399,6 +411,8 @@ func (w *rktWorld) build(t *testing.T) {
 		func(root string) {
 			must(t, os.WriteFile(filepath.Join(root, "etc", "hosts"), []byte("image-hosts\n"), 0o644))
 		})
+	img("oom", "example.com/oom", `{"exec":["/bin/true"],"user":"0","group":"0","isolators":[{"name":"os/linux/oom-score-adj","value":99}]}`, "", nil)
+	img("nnp", "example.com/nnp", `{"exec":["/bin/true"],"user":"0","group":"0","isolators":[{"name":"os/linux/no-new-privileges","value":true}]}`, "", nil)
 	img("mpetc", "example.com/mpetc", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"etc","path":"/etc"}]}`, "", nil)
 	img("mpdata", "example.com/mpdata", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"data","path":"/data","readOnly":true}]}`, "", nil)
 	img("caps", "example.com/caps", `{"exec":["/bin/sh","-c",`+jsonString(capCheck("net_admin", 12))+`],"user":"0","group":"0",`+
