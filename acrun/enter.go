@@ -18,7 +18,8 @@ func enterCommand(r *runner) *ucli.Command {
 		Usage:     "run a command inside a running app (default /bin/sh)",
 		ArgsUsage: "UUID [CMD ARGS...]",
 		Description: `The command sees the app's root file system, volumes and /proc, in the pod's pid, network,
-ipc and uts namespaces, as root. acrun exits with the command's status.`,
+ipc and uts namespaces, as root, with the app's environment. acrun exits with the command's
+status.`,
 		Flags: []ucli.Flag{podDirFlag(), &ucli.StringFlag{Name: "app", Usage: "the app to enter (needed when the pod has several)"}},
 		Action: func(c *ucli.Context) error {
 			if err := cli.NArgs(c, 1, -1); err != nil {

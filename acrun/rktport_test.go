@@ -121,6 +121,12 @@ func TestRktFunctional(t *testing.T) {
 				"{inspect}", "--name=hello2", "--exec=/bin/sh", "--", "-c", "echo HelloWorld; sleep 1; exit 6"},
 			code: 5, stdout: "hello0: HelloWorld\n", status: `(?s)app-hello0=0\n.*app-hello1=5\n.*app-hello2=6\n`},
 
+		{name: "several apps: the first failing in the order given", rkt: "TestExitCodeWithSeveralApps (rkt_exit_test.go)",
+			differs: "no systemd stops the pod at the first failure: acrun waits for every app and exits with the code of the first failing app in the order given (the same every run), where rkt returned the first to fail in time",
+			args: []string{"{inspect}", "--name=late", "--exec=/bin/sh", "--", "-c", "sleep 0.5; exit 6", "---",
+				"{inspect}", "--name=early", "--exec=/bin/sh", "--", "-c", "exit 5"},
+			code: 6, status: `(?s)app-late=6\n.*app-early=5\n`},
+
 		// rkt_run_user_group_test.go: the user/group app first, then last.
 		{name: "user and group: image default", rkt: "TestAppUserGroup (rkt_run_user_group_test.go)",
 			args: []string{"{inspect}", "--name=ug", "--exec=/bin/sh", "--", "-c", "echo uid=$(id -u) gid=$(id -g)", "---", "{dummy}"}, stdout: "ug: uid=0 gid=0\n"},
