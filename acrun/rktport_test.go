@@ -250,8 +250,9 @@ func TestRktFunctional(t *testing.T) {
 			args: append([]string{"--hosts-entry=notanip=host1"}, sh("true")...), code: 2, stderr: `--hosts-entry "notanip=host1"`},
 		{name: "no --dns", rkt: "TestDNS (rkt_dns_test.go)",
 			differs: "without --dns acrun gives the app the host's /etc/resolv.conf (rkt wrote none unless a CNI result carried DNS)",
-			args:    sh("cmp /etc/resolv.conf /host-resolv.conf && echo same", "--mount=volume=hostresolv,target=/host-resolv.conf"),
-			stdout:  "^same\n$"},
+			args: append([]string{"--volume=hostresolv,kind=host,source=/etc/resolv.conf,readOnly=true"},
+				sh("cmp /etc/resolv.conf /host-resolv.conf && echo same", "--mount=volume=hostresolv,target=/host-resolv.conf")...),
+			stdout: "^same\n$"},
 		{name: "--dns", rkt: "TestDNS (rkt_dns_test.go)", args: append([]string{"--dns=8.8.4.4"}, sh("cat /etc/resolv.conf")...), stdout: "^nameserver 8.8.4.4\n$"},
 		{name: "--dns twice", rkt: "TestDNS (rkt_dns_test.go)", args: append([]string{"--dns=8.8.8.8", "--dns=8.8.4.4"}, sh("cat /etc/resolv.conf")...),
 			stdout: "^nameserver 8.8.8.8\nnameserver 8.8.4.4\n$"},
@@ -348,6 +349,9 @@ func TestRktFunctional(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			if r.rkt == "" {
 				t.Fatal("row names no rkt test")
+			}
+			if r.check == nil && r.stdout == "" && r.stderr == "" && r.status == "" {
+				t.Fatal("row checks no output")
 			}
 			if r.check != nil {
 				r.check(t, w)
@@ -481,11 +485,8 @@ func (w *rktWorld) acrun(t *testing.T, env []string, args ...string) (testutil.R
 	t.Helper()
 	uf := filepath.Join(t.TempDir(), "uuid")
 	pre := []string{"--insecure-options=image", "--uuid-file-save=" + uf}
-	if !strings.Contains(strings.Join(args, " "), "--net=") && !strings.Contains(strings.Join(args, " "), "--port=") {
+	if all := strings.Join(args, " "); !strings.Contains(all, "--net=") && !strings.Contains(all, "--port=") {
 		pre = append(pre, "--net=none")
-	}
-	if strings.Contains(strings.Join(args, " "), "hostresolv") {
-		pre = append(pre, "--volume=hostresolv,kind=host,source=/etc/resolv.conf,readOnly=true")
 	}
 	cmd := w.e.cmd(append(pre, w.expand(args)...)...)
 	cmd.Env = append(cmd.Env, env...)
