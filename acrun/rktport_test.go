@@ -325,7 +325,19 @@ func TestRktFunctional(t *testing.T) {
 		{name: "new privileges by default", rkt: "TestNoNewPrivileges (rkt_no_new_privs_test.go)",
 			args: sh("grep NoNewPrivs /proc/self/status", "--user=1000", "--group=100"), stdout: `^NoNewPrivs:\s+0\n$`},
 
+		// rkt_metadata_service_test.go
+		{name: "app annotation from the metadata service", rkt: "TestFetchAppAnnotation (rkt_metadata_service_test.go)",
+			differs: "acrun serves every pod (rkt needed --mds-register and a running metadata-service), and the annotation is read from the app's JSON list, the AppC spec's endpoint (rkt also answered .../annotations/NAME, from an older spec)",
+			args: []string{"{annot}", "--exec=/bin/sh", "--", "-c",
+				`wget -qO- --header "Metadata-Flavor: AppContainer" "$AC_METADATA_URL/acMetadata/v1/apps/$AC_APP_NAME/annotations"`},
+			stdout: `^\[\{"name":"example.com/run","value":"/ex/run"\}\]$`},
+
 		// Networking: rkt_net_test.go.
+		{name: "--net=host shares the host's network namespace", rkt: "TestNetHost (rkt_net_test.go)", check: checkNetNS("--net=host", true, "")},
+		{name: "--net=none: a namespace with only lo", rkt: "TestNetNone (rkt_net_test.go)", check: checkNetNS("--net=none", false, "^lo\n$")},
+		{name: "default network: eth0 and lo", rkt: "TestNetDefaultNetNS (rkt_net_test.go)", check: checkNetNS("--net=default", false, "^eth0\nlo\n$")},
+		{name: "default network: the pod's address", rkt: "TestNetDefaultConnectivity (rkt_net_test.go)",
+			args: append([]string{"--net=default"}, sh("ip -4 -o addr show eth0")...), stdout: `inet 172\.16\.28\.\d+/24 `},
 		{name: "port forwarded from 127.0.0.1", rkt: "TestNetDefaultPortFwdConnectivity (rkt_net_test.go)", check: checkPortForward},
 		{name: "--port with --net=none refused", rkt: "TestNetDefaultPortFwdConnectivity (rkt_net_test.go); run.md: --port needs a contained network",
 			args: []string{"--net=none", "--port=http:18090", "{ports}"}, code: 2, stderr: "--port needs a network"},
@@ -396,7 +408,7 @@ func (w *rktWorld) build(t *testing.T) {
 			must(t, os.Symlink("/dir2", filepath.Join(root, "dir1", "link_abs_dir2")))
 			must(t, os.Symlink("../dir2", filepath.Join(root, "dir1", "link_rel_dir2")))
 			must(t, os.Symlink("/../../..", filepath.Join(root, "dir1", "link_invalid")))
-			for _, a := range []string{"stat", "cmp", "pwd"} {
+			for _, a := range []string{"stat", "cmp", "pwd", "wget"} {
 				must(t, os.Symlink("busybox", filepath.Join(root, "bin", a)))
 			}
 		})
@@ -423,6 +435,14 @@ func (w *rktWorld) build(t *testing.T) {
 		})
 	img("oom", "example.com/oom", `{"exec":["/bin/true"],"user":"0","group":"0","isolators":[{"name":"os/linux/oom-score-adj","value":99}]}`, "", nil)
 	img("nnp", "example.com/nnp", `{"exec":["/bin/true"],"user":"0","group":"0","isolators":[{"name":"os/linux/no-new-privileges","value":true}]}`, "", nil)
+	img("annot", "example.com/annot", `{"exec":["/bin/true"],"user":"0","group":"0"}`, "", func(root string) {
+		// rkt's test read its stage1's run annotation: an annotation whose name has slashes.
+		m := filepath.Join(filepath.Dir(root), "manifest")
+		b, err := os.ReadFile(m)
+		must(t, err)
+		b = append(bytes.TrimSuffix(b, []byte("}")), `,"annotations":[{"name":"example.com/run","value":"/ex/run"}]}`...)
+		must(t, os.WriteFile(m, b, 0o644))
+	})
 	img("mpetc", "example.com/mpetc", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"etc","path":"/etc"}]}`, "", nil)
 	img("mpdata", "example.com/mpdata", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"data","path":"/data","readOnly":true}]}`, "", nil)
 	img("caps", "example.com/caps", `{"exec":["/bin/sh","-c",`+jsonString(capCheck("net_admin", 12))+`],"user":"0","group":"0",`+
@@ -653,6 +673,26 @@ func checkPortForward(t *testing.T, w *rktWorld) {
 	}
 	if got != "HelloFromPod\n" {
 		t.Errorf("127.0.0.1:%s read %q, want HelloFromPod from the pod's port 8080", hostPort, got)
+	}
+}
+
+// checkNetNS runs an app with the --net flag and compares its network
+// namespace with the host's; interfaces, when set, must match the app's
+// /sys/class/net.
+func checkNetNS(flag string, same bool, interfaces string) func(*testing.T, *rktWorld) {
+	return func(t *testing.T, w *rktWorld) {
+		host, err := os.Readlink("/proc/self/ns/net")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := w.acrun(t, nil, append([]string{flag}, sh("readlink /proc/self/ns/net; ls /sys/class/net")...)...)
+		ns, ifs, _ := strings.Cut(r.Stdout, "\n")
+		if r.Code != 0 || !strings.HasPrefix(ns, "net:[") || (ns == host) != same {
+			t.Errorf("acrun %s: exit %d, netns %q (stderr %q); host's %q, want the same: %v", flag, r.Code, ns, r.Stderr, host, same)
+		}
+		if interfaces != "" && !regexp.MustCompile(interfaces).MatchString(ifs) {
+			t.Errorf("acrun %s: interfaces %q, want a match for %q", flag, ifs, interfaces)
+		}
 	}
 }
 
