@@ -29,7 +29,8 @@ type podOpts struct {
 	storeDir, trustDir, systemTrustDir, podDir       string
 	cniPath, netConfDir                              string
 	ports, dns, volumes, mounts, env                 list
-	dnsSearch, dnsOpt, hostsEntries                  list
+	dnsSearch, dnsOpt, hostsEntries, envFiles        list
+	fileEnv                                          []string // NAME=VALUE from --set-env-file
 	dnsDomain                                        string
 	inheritEnv, interactive, noOverlay, debug, quiet bool
 	stopTimeout                                      time.Duration
@@ -73,6 +74,7 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.Var(&o.volumes, "volume", "a pod volume: NAME,kind=host,source=PATH[,readOnly=true][,recursive=false] or NAME,kind=empty[,mode=0755,uid=0,gid=0] (repeatable)")
 	fs.Var(&o.mounts, "mount", "mount a volume in every app: volume=NAME,target=PATH (repeatable; after an image: that app only)")
 	fs.Var(&o.env, "set-env", "set NAME=VALUE in every app (repeatable; after an image: that app only)")
+	fs.Var(&o.envFiles, "set-env-file", "set every app's NAME=VALUE lines of `FILE` (- for stdin; repeatable; --set-env wins)")
 	fs.BoolVar(&o.inheritEnv, "inherit-env", false, "start the apps' environment from acrun's own")
 	fs.StringVar(&o.uuidFile, "uuid-file-save", "", "write the pod's UUID to `FILE` (- for stdout, before the apps' output)")
 	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long the apps get before SIGKILL")

@@ -108,6 +108,19 @@ func TestRktFunctional(t *testing.T) {
 			args: append([]string{"--inherit-env", "--set-env=VAR_OTHER=setenv"}, sh(`echo VAR_OTHER=$VAR_OTHER`)...), stdout: "^VAR_OTHER=setenv\n$"},
 		{name: "app set-env overrides pod set-env", rkt: "TestEnv (rkt_env_test.go); per-app --environment (Documentation/subcommands/run.md)",
 			args: append([]string{"--set-env=VAR_OTHER=pod"}, sh(`echo VAR_OTHER=$VAR_OTHER`, "--set-env=VAR_OTHER=app")...), stdout: "^VAR_OTHER=app\n$"},
+		{name: "set-env-file", rkt: "TestEnv (rkt_env_test.go, env_file_test.conf)",
+			args:   append([]string{"--set-env-file={envfile}"}, sh(`echo VAR_OTHER=$VAR_OTHER VAR_2=$VAR_2 PATH=$PATH`)...),
+			stdout: "^VAR_OTHER=file VAR_2=2 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n$"},
+		{name: "set-env overrides set-env-file", rkt: "TestEnv (rkt_env_test.go, env_file_test.conf)",
+			args:   append([]string{"--set-env=VAR_OTHER=setenv", "--set-env-file={envfile}"}, sh(`echo VAR_OTHER=$VAR_OTHER VAR_2=$VAR_2`)...),
+			stdout: "^VAR_OTHER=setenv VAR_2=2\n$"},
+		{name: "set-env-file overrides the image", rkt: "TestEnv (rkt_env_test.go); run.md: image env < env file < --set-env",
+			args: append([]string{"--set-env-file={envfile2}"}, sh(`echo VAR_FROM_MANIFEST=$VAR_FROM_MANIFEST`)...), stdout: "^VAR_FROM_MANIFEST=file\n$"},
+		{name: "set-env-file from stdin", rkt: "TestEnv (rkt_env_test.go, env_file_test.conf); every file argument takes -", check: checkEnvFileStdin},
+		{name: "set-env-file with a bad line refused", rkt: "TestEnv (rkt_env_test.go), the converse",
+			args: append([]string{"--set-env-file={badenvfile}"}, sh("true")...), code: 2, stderr: `badenv:2: want NAME=VALUE`},
+		{name: "set-env TERM", rkt: "TestEnv (rkt_env_test.go: TERM)",
+			args: append([]string{"--set-env=TERM=dumb"}, sh(`echo TERM=$TERM`)...), stdout: "^TERM=dumb\n$"},
 		{name: "enter sees the app's environment", rkt: "TestEnv (rkt_env_test.go, the enter half)", check: checkEnterEnv},
 
 		// rkt_exit_test.go
@@ -452,6 +465,14 @@ func (w *rktWorld) build(t *testing.T) {
 	img("ports", "example.com/ports", `{"exec":["/bin/sh","-c","echo HelloFromPod | nc -l -p 8080"],"user":"0","group":"0",`+
 		`"ports":[{"name":"http","protocol":"tcp","port":8080}]}`, "", nil)
 
+	envs := t.TempDir()
+	// rkt's tests/env_file_test.conf, with a blank line.
+	w.paths["envfile"] = filepath.Join(envs, "env")
+	must(t, os.WriteFile(w.paths["envfile"], []byte("VAR_OTHER=file\n\nVAR_2=2\n"), 0o644))
+	w.paths["envfile2"] = filepath.Join(envs, "env2")
+	must(t, os.WriteFile(w.paths["envfile2"], []byte("# a comment\nVAR_FROM_MANIFEST=file\n"), 0o644))
+	w.paths["badenvfile"] = filepath.Join(envs, "badenv")
+	must(t, os.WriteFile(w.paths["badenvfile"], []byte("A=1\nnot a pair\n"), 0o644))
 	etc := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(etc, "hosts"), []byte("<<<preexisting etc>>>"), 0o600))
 	w.paths["etcdir"] = etc
@@ -571,6 +592,15 @@ func checkEnterEnv(t *testing.T, w *rktWorld) {
 		if r.Code != 0 || r.Stdout != want {
 			t.Errorf("enter --app=%s = exit %d, stdout %q (stderr %q); want %q", app, r.Code, r.Stdout, r.Stderr, want)
 		}
+	}
+}
+
+func checkEnvFileStdin(t *testing.T, w *rktWorld) {
+	cmd := w.e.cmd(w.expand(append([]string{"--insecure-options=image", "--net=none", "--set-env-file=-"}, sh("echo VAR_OTHER=$VAR_OTHER")...))...)
+	cmd.Stdin = strings.NewReader("VAR_OTHER=stdin\n")
+	out, err := cmd.Output()
+	if exitCode(err) != 0 || string(out) != "VAR_OTHER=stdin\n" {
+		t.Errorf("acrun --set-env-file=- = %v, stdout %q; want VAR_OTHER=stdin", err, out)
 	}
 }
 

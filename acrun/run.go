@@ -118,6 +118,9 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 	if len(po.ports) > 0 && (host || len(nets) == 0) {
 		return errkind.Usagef("--port needs a network (not --net=%s)", po.net)
 	}
+	if po.fileEnv, err = readEnvFiles(cli.Stdin(c), po.envFiles); err != nil {
+		return err
+	}
 	vols, err := parseVolumes(po.volumes)
 	if err != nil {
 		return err

@@ -69,7 +69,7 @@ func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App,
 			app.SupplementaryGIDs = append(app.SupplementaryGIDs, n)
 		}
 	}
-	for _, kv := range append(slices.Clone(po.env), a.env...) {
+	for _, kv := range slices.Concat(po.fileEnv, po.env, a.env) {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return nil, errkind.Usagef("--set-env %q: want NAME=VALUE", kv)
@@ -433,4 +433,33 @@ func hostsFile(po *podOpts, hostname string) ([]byte, error) {
 		b = fmt.Appendf(b, "%s\t%s\n", ip, name)
 	}
 	return b, nil
+}
+
+// readEnvFiles reads --set-env-file: NAME=VALUE lines; blank lines and
+// lines starting with # are skipped.
+func readEnvFiles(stdin io.Reader, files []string) ([]string, error) {
+	var env []string
+	for _, f := range files {
+		var b []byte
+		var err error
+		if f == "-" {
+			b, err = io.ReadAll(io.LimitReader(stdin, 1<<20))
+		} else {
+			b, err = os.ReadFile(f)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--set-env-file: %w", err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSuffix(line, "\r")
+			if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			if k, _, ok := strings.Cut(line, "="); !ok || k == "" || strings.ContainsAny(k, " \t") {
+				return nil, errkind.Usagef("--set-env-file %s:%d: want NAME=VALUE, got %q", f, i+1, line)
+			}
+			env = append(env, line)
+		}
+	}
+	return env, nil
 }
