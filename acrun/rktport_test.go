@@ -345,6 +345,13 @@ func TestRktFunctional(t *testing.T) {
 				`wget -qO- --header "Metadata-Flavor: AppContainer" "$AC_METADATA_URL/acMetadata/v1/apps/$AC_APP_NAME/annotations"`},
 			stdout: `^\[\{"name":"example.com/run","value":"/ex/run"\}\]$`},
 
+		// rkt_devices_test.go: the devices an app may make and use.
+		{name: "mknod of /dev/null's device", rkt: "TestDevices (rkt_devices_test.go)",
+			args: sh("mknod /dev/null2 c 1 3 && echo x > /dev/null2 && echo succeed"), stdout: "^succeed\n$"},
+		{name: "a device node made in /dev opens", rkt: "TestDevices (rkt_devices_test.go: mknod c 5 2 /ptmx fails)",
+			differs: "missing: acrun has no device allow-list (rkt's devices cgroup: systemd's DevicePolicy=closed), and /dev is a tmpfs without nodev, so an app with the default CAP_MKNOD can make and open any device node there, here the legacy ptmx (5:2), whose read blocks until timeout kills it (143); the overlay root file system is nodev, but --no-overlay's copy is not",
+			args:    sh("mknod /dev/ptmx2 c 5 2 && timeout 1 head -c 1 /dev/ptmx2 >/dev/null; echo rc=$?"), stdout: "^rc=143\n$"},
+
 		// Networking: rkt_net_test.go.
 		{name: "--net=host shares the host's network namespace", rkt: "TestNetHost (rkt_net_test.go)", check: checkNetNS("--net=host", true, "")},
 		{name: "--net=none: a namespace with only lo", rkt: "TestNetNone (rkt_net_test.go)", check: checkNetNS("--net=none", false, "^lo\n$")},
@@ -421,7 +428,7 @@ func (w *rktWorld) build(t *testing.T) {
 			must(t, os.Symlink("/dir2", filepath.Join(root, "dir1", "link_abs_dir2")))
 			must(t, os.Symlink("../dir2", filepath.Join(root, "dir1", "link_rel_dir2")))
 			must(t, os.Symlink("/../../..", filepath.Join(root, "dir1", "link_invalid")))
-			for _, a := range []string{"stat", "cmp", "pwd", "wget"} {
+			for _, a := range []string{"stat", "cmp", "pwd", "wget", "mknod", "timeout"} {
 				must(t, os.Symlink("busybox", filepath.Join(root, "bin", a)))
 			}
 		})
@@ -479,6 +486,7 @@ func (w *rktWorld) build(t *testing.T) {
 	vol := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(vol, "file"), []byte("host-data\n"), 0o644))
 	w.paths["voldir"] = vol
+
 	hello2 := filepath.Join(t.TempDir(), "hello")
 	must(t, os.WriteFile(hello2, []byte("world"), 0o666))
 	w.paths["hello"] = hello2
