@@ -319,7 +319,7 @@ func TestRktFunctional(t *testing.T) {
 
 		// Isolators: rkt_app_isolator_test.go, rkt_oom_score_adj_test.go, rkt_no_new_privs_test.go.
 		{name: "memory and CPU limits from the image", rkt: "TestAppIsolatorMemory, TestAppIsolatorCPU, TestCgroups (rkt_app_isolator_test.go)",
-			differs: "the limits are the app cgroup's, as in rkt, but the app sees no cgroup file system: acrun mounts none in the app (that needs a cgroup namespace), where rkt's stage1 mounted the hierarchies read-only",
+			differs: "missing: a cgroup file system in the app (it needs a cgroup namespace; rkt's stage1 mounted the hierarchies read-only), so the app cannot read its limits; the limits themselves are the app cgroup's, as in rkt",
 			check:   checkMemoryLimit},
 		{name: "memory limit kills", rkt: "TestAppIsolatorMemory (rkt_app_isolator_test.go)",
 			args: []string{"{inspect}", "--memory=32M", "--exec=/bin/awk", "--", `BEGIN { s = "x"; while (1) s = s s }`}, code: 137, stderr: "OOM"},
@@ -344,6 +344,16 @@ func TestRktFunctional(t *testing.T) {
 			args: []string{"{annot}", "--exec=/bin/sh", "--", "-c",
 				`wget -qO- --header "Metadata-Flavor: AppContainer" "$AC_METADATA_URL/acMetadata/v1/apps/$AC_APP_NAME/annotations"`},
 			stdout: `^\[\{"name":"example.com/run","value":"/ex/run"\}\]$`},
+
+		// rkt_paths_test.go
+		{name: "proc/sys is read-only", rkt: "TestPathsWrite (rkt_paths_test.go: /proc/sysrq-trigger)",
+			args: sh("echo x > /proc/sys/kernel/domainname; echo rc=$?"), stdout: "^rc=1\n$", stderr: "Read-only file system"},
+		{name: "sys/firmware is hidden", rkt: "TestPathsStat (rkt_paths_test.go)",
+			differs: "acrun hides it under an empty read-only tmpfs (mode drwxrwxrwt) where rkt left a d--------- directory: nothing of the host's shows either way",
+			args:    sh("stat -c %A /sys/firmware; ls -A /sys/firmware | wc -l; touch /sys/firmware/x 2>/dev/null || echo refused"), stdout: "^d[rwxtT-]{9}\n0\nrefused\n$"},
+		{name: "--insecure-options=paths", rkt: "TestPathsWrite (rkt_paths_test.go)",
+			differs: "acrun has no run-time insecure options (paths, capabilities, seccomp): what it masks stays masked; the option is refused as unknown",
+			args:    []string{"--insecure-options=image,paths", "{dummy}"}, code: 2, stderr: "paths"},
 
 		// rkt_devices_test.go: the devices an app may make and use.
 		{name: "mknod of /dev/null's device", rkt: "TestDevices (rkt_devices_test.go)",
