@@ -404,8 +404,8 @@ func podHostname(po *podOpts, uuid string) string {
 	return "acrun-" + uuid
 }
 
-// hostsVolume is where the --hosts-entry file lives in the pod directory's
-// volumes (not an ACName, so no volume's).
+// hostsVolume is the --hosts-entry file in the pod directory's volumes: a
+// name no volume can have (volume names are AC names).
 const hostsVolume = ".hosts"
 
 // defaultHosts is the /etc/hosts an app gets when its image has none.
