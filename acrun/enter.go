@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"strconv"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -17,7 +19,8 @@ func enterCommand(r *runner) *ucli.Command {
 		Usage:     "run a command inside a running app (default /bin/sh)",
 		ArgsUsage: "UUID [CMD ARGS...]",
 		Description: `The command sees the app's root file system, volumes and /proc, in the pod's pid, network,
-ipc and uts namespaces, as root. acrun exits with the command's status.`,
+ipc and uts namespaces, as root, with the app's environment. acrun exits with the command's
+status.`,
 		Flags: []ucli.Flag{podDirFlag(), &ucli.StringFlag{Name: "app", Usage: "the app to enter (needed when the pod has several)"}},
 		Action: func(c *ucli.Context) error {
 			if err := cli.NArgs(c, 1, -1); err != nil {
@@ -59,7 +62,7 @@ ipc and uts namespaces, as root. acrun exits with the command's status.`,
 				cmd = []string{"/bin/sh"}
 			}
 			code, err := sandbox.Enter(c.Context, pid, sandbox.EnterSpec{
-				Exec: cmd, Env: []string{"PATH=" + defaultPath, "AC_APP_NAME=" + name, "container=acrun"},
+				Exec: cmd, Env: appEnviron(pid, name),
 				Stdin: os.Stdin, Stdout: cli.Stdout(c), Stderr: cli.Stderr(c),
 			})
 			if err != nil && code > 0 {
@@ -75,4 +78,19 @@ ipc and uts namespaces, as root. acrun exits with the command's status.`,
 			return nil
 		},
 	})
+}
+
+// appEnviron is the environment the app was started with (its image's,
+// --set-env, --inherit-env), which the entered command gets as in rkt; the
+// spec's minimum when it cannot be read.
+func appEnviron(pid int, name string) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil || len(b) == 0 {
+		return []string{"PATH=" + defaultPath, "AC_APP_NAME=" + name, "container=acrun"}
+	}
+	var env []string
+	for _, kv := range bytes.Split(bytes.TrimSuffix(b, []byte{0}), []byte{0}) {
+		env = append(env, string(kv))
+	}
+	return env
 }

@@ -30,6 +30,9 @@ type podOpts struct {
 	storeDir, trustDir, systemTrustDir, podDir       string
 	cniPath, netConfDir                              string
 	ports, dns, volumes, mounts, env                 list
+	dnsSearch, dnsOpt, hostsEntries, envFiles        list
+	fileEnv                                          []string // NAME=VALUE from --set-env-file
+	dnsDomain                                        string
 	inheritEnv, interactive, noOverlay, debug, quiet bool
 	stopTimeout                                      time.Duration
 	vols                                             []types.Volume  // parsed --volume
@@ -64,10 +67,15 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.StringVar(&o.net, "net", "default", "networks: none (lo only), host, default (ptp, 172.16.28.0/24, masquerade) or NAME[,NAME...] from --net-config-dir")
 	fs.Var(&o.ports, "port", "forward a host port to an app port: NAME:HOSTPORT (NAME from the image's ports; repeatable)")
 	fs.Var(&o.dns, "dns", "nameserver for the pod's /etc/resolv.conf (repeatable; default: the host's file)")
+	fs.Var(&o.dnsSearch, "dns-search", "search domain for the pod's /etc/resolv.conf (repeatable)")
+	fs.Var(&o.dnsOpt, "dns-opt", "resolver option for the pod's /etc/resolv.conf, e.g. rotate (repeatable)")
+	fs.StringVar(&o.dnsDomain, "dns-domain", "", "local domain for the pod's /etc/resolv.conf")
+	fs.Var(&o.hostsEntries, "hosts-entry", "an /etc/hosts entry IP=NAME, or host for the host's file (repeatable; replaces the apps' /etc/hosts)")
 	fs.StringVar(&o.hostname, "hostname", "", "the pod's host name (default acrun-UUID)")
 	fs.Var(&o.volumes, "volume", "a pod volume: NAME,kind=host,source=PATH[,readOnly=true][,recursive=false] or NAME,kind=empty[,mode=0755,uid=0,gid=0] (repeatable)")
 	fs.Var(&o.mounts, "mount", "mount a volume in every app: volume=NAME,target=PATH (repeatable; after an image: that app only)")
 	fs.Var(&o.env, "set-env", "set NAME=VALUE in every app (repeatable; after an image: that app only)")
+	fs.Var(&o.envFiles, "set-env-file", "set every app's NAME=VALUE lines of `FILE` (- for stdin; repeatable; --set-env wins)")
 	fs.BoolVar(&o.inheritEnv, "inherit-env", false, "start the apps' environment from acrun's own")
 	fs.StringVar(&o.uuidFile, "uuid-file-save", "", "write the pod's UUID to `FILE` (- for stdout, before the apps' output)")
 	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long the apps get before SIGKILL")
@@ -230,6 +238,29 @@ func checkValues(po *podOpts, apps []*appOpts) error {
 	for _, d := range po.dns {
 		if _, err := netip.ParseAddr(d); err != nil {
 			return errkind.Usagef("--dns %q: not an IP address", d)
+		}
+	}
+	for _, f := range []struct {
+		flag string
+		vs   []string
+	}{{"--dns-search", po.dnsSearch}, {"--dns-opt", po.dnsOpt}, {"--dns-domain", []string{po.dnsDomain}}} {
+		for _, v := range f.vs {
+			// One word each: a space or newline would make another entry.
+			if strings.ContainsAny(v, " \t\r\n#;") || (v == "" && f.flag != "--dns-domain") {
+				return errkind.Usagef("%s %q: want one word", f.flag, v)
+			}
+		}
+	}
+	for _, h := range po.hostsEntries {
+		if h == "host" {
+			if len(po.hostsEntries) > 1 {
+				return errkind.Usagef("--hosts-entry host cannot be combined with other entries")
+			}
+			continue
+		}
+		ip, name, _ := strings.Cut(h, "=")
+		if _, err := netip.ParseAddr(ip); err != nil || !hostnameRE.MatchString(name) {
+			return errkind.Usagef("--hosts-entry %q: want IP=NAME or host", h)
 		}
 	}
 	// 64 is the kernel's limit (HOST_NAME_MAX).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/acikit/acikit/internal/cli"
@@ -12,6 +13,7 @@ import (
 	"github.com/acikit/acikit/internal/fetch"
 	"github.com/acikit/acikit/internal/log"
 	"github.com/acikit/acikit/internal/render"
+	"github.com/acikit/acikit/internal/schema/types"
 	"github.com/acikit/acikit/internal/store"
 )
 
@@ -103,4 +105,28 @@ func (ims *images) render(ctx context.Context, id string) (*render.Tree, error) 
 		}
 	}
 	return nil, errkind.Invalidf("image %s: too many rounds of fetching dependencies", id)
+}
+
+// checkOSArch refuses an image made for another system, as rkt did: its os
+// label must be linux and its arch label this host's. The spec makes both
+// labels optional, and an image without them runs.
+func checkOSArch(im *store.Image) error {
+	osl, hasOS := im.Labels[types.LabelOS]
+	arch, hasArch := im.Labels[types.LabelArch]
+	_, host, err := types.GoOSArchToAppc("linux", runtime.GOARCH, "")
+	if err != nil || (!hasOS && !hasArch) {
+		return nil
+	}
+	// An arm host runs both arm flavours of the labels.
+	armOK := runtime.GOARCH == "arm" && (arch == "armv6l" || arch == "armv7l")
+	if (!hasOS || osl == "linux") && (!hasArch || arch == host || armOK) {
+		return nil
+	}
+	if !hasOS {
+		osl = "any"
+	}
+	if !hasArch {
+		arch = "any"
+	}
+	return errkind.Invalidf("image %s is for os/arch %s/%s, not this host's linux/%s", im.Name, osl, arch, host)
 }

@@ -118,6 +118,9 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 	if len(po.ports) > 0 && (host || len(nets) == 0) {
 		return errkind.Usagef("--port needs a network (not --net=%s)", po.net)
 	}
+	if po.fileEnv, err = readEnvFiles(cli.Stdin(c), po.envFiles); err != nil {
+		return err
+	}
 	vols, err := parseVolumes(po.volumes)
 	if err != nil {
 		return err
@@ -142,6 +145,14 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 	for _, a := range apps {
 		id, err := ims.resolve(ctx, a.image)
 		if err != nil {
+			return err
+		}
+		// Before rendering: an image for another system is not extracted.
+		im, err := st.Get(id)
+		if err != nil {
+			return err
+		}
+		if err := checkOSArch(im); err != nil {
 			return err
 		}
 		tree, err := ims.render(ctx, id)
@@ -170,12 +181,15 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 		return err
 	}
 	for _, p := range preps {
-		if err := p.planMounts(po, vols); err != nil {
+		if err := p.planMounts(lg, po); err != nil {
 			return err
+		}
+		if len(po.hostsEntries) > 0 {
+			p.mounts = append(p.mounts, sandbox.Mount{Source: emptyPrefix + hostsVolume, Target: "/etc/hosts"})
 		}
 	}
 	pm := schema.BlankPodManifest()
-	pm.Volumes, pm.Ports, pm.Annotations = vols, exposed, po.annotations
+	pm.Volumes, pm.Ports, pm.Annotations = po.vols, exposed, po.annotations
 	for _, p := range preps {
 		iname := p.tree.Manifest.Name
 		pm.Apps = append(pm.Apps, schema.RuntimeApp{
@@ -421,7 +435,17 @@ func makeRoots(pd *pod.Pod, po *podOpts, preps []*prepared) error {
 			}
 		}
 	}
-	return makeEmptyVolumes(pd, po.vols)
+	if err := makeEmptyVolumes(pd, po.vols); err != nil {
+		return err
+	}
+	hosts, err := hostsFile(po, podHostname(po, pd.UUID))
+	if err != nil || hosts == nil {
+		return err
+	}
+	if err := os.MkdirAll(pd.Path("volumes"), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(pd.Path("volumes", hostsVolume), hosts, 0o644)
 }
 
 // network makes the pod's network namespace (every pod has one, also with

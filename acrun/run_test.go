@@ -202,11 +202,18 @@ func TestSignalsAndExitCodes(t *testing.T) {
 			t.Errorf("shared volume: exit %d, stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
 	})
-	t.Run("missing volume for a mount point", func(t *testing.T) {
-		mimg := e.busybox("example.com/withmp", `{"exec":["/bin/true"],"user":"0","group":"0","mountPoints":[{"name":"data","path":"/data"}]}`)
-		r := e.run("--insecure-options=image", "--net=none", mimg)
-		if r.Code != 2 || !strings.Contains(r.Stderr, "mount point data (/data) has no volume") {
-			t.Errorf("unsatisfied mount point: exit %d, stderr %q", r.Code, r.Stderr)
+	t.Run("mount point without a volume", func(t *testing.T) {
+		// Each app gets an empty volume of its own (rkt's implicit volume).
+		mimg := e.busybox("example.com/withmp", `{"exec":["/bin/sh","-c","echo $AC_APP_NAME > /data/f; sleep 0.2; cat /data/f"],"user":"0","group":"0","mountPoints":[{"name":"data","path":"/data"}]}`)
+		r := e.run("--insecure-options=image", "--net=none", mimg, "--name=a", "---", mimg, "--name=b")
+		if r.Code != 0 || !strings.Contains(r.Stderr, "app a: mount point data (/data) has no volume: using an empty volume a-data") ||
+			!strings.Contains(r.Stdout, "a: a\n") || !strings.Contains(r.Stdout, "b: b\n") {
+			t.Errorf("unsatisfied mount points: exit %d, stdout %q, stderr %q; want 0, a warning and a volume for each app", r.Code, r.Stdout, r.Stderr)
+		}
+		// A volume of the implicit name, given for something else, is not taken over.
+		r = e.run("--insecure-options=image", "--net=none", "--volume=a-data,kind=empty", mimg, "--name=a")
+		if r.Code != 2 || !strings.Contains(r.Stderr, "implicit volume a-data is taken") {
+			t.Errorf("implicit volume name taken: exit %d, stderr %q; want 2", r.Code, r.Stderr)
 		}
 	})
 	t.Run("uuid-file-save", func(t *testing.T) {

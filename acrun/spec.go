@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,7 +69,7 @@ func effectiveApp(m *schema.ImageManifest, po *podOpts, a *appOpts) (*types.App,
 			app.SupplementaryGIDs = append(app.SupplementaryGIDs, n)
 		}
 	}
-	for _, kv := range append(slices.Clone(po.env), a.env...) {
+	for _, kv := range slices.Concat(po.fileEnv, po.env, a.env) {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return nil, errkind.Usagef("--set-env %q: want NAME=VALUE", kv)
@@ -147,12 +148,13 @@ func capNames(s string) []string {
 }
 
 // planMounts matches --mount flags and the image's mount points with the
-// pod's volumes.
-func (p *prepared) planMounts(po *podOpts, vols []types.Volume) error {
+// pod's volumes. A mount point without a volume gets an empty volume of its
+// own (in po.vols), as rkt gave it.
+func (p *prepared) planMounts(lg *log.Logger, po *podOpts) error {
 	find := func(name string) *types.Volume {
-		for i := range vols {
-			if string(vols[i].Name) == name {
-				return &vols[i]
+		for i := range po.vols {
+			if string(po.vols[i].Name) == name {
+				return &po.vols[i]
 			}
 		}
 		return nil
@@ -179,16 +181,34 @@ func (p *prepared) planMounts(po *podOpts, vols []types.Volume) error {
 		if v == nil {
 			return errkind.Usagef("--mount %s: no volume %s (add --volume %s,kind=...)", s, name, name)
 		}
-		add(v, target, false)
+		if !path.IsAbs(target) {
+			// As in rkt: target=data is /data in the app.
+			target = "/" + target
+		}
+		// The image's read-only mount point at that path stays read-only
+		// under the volume that replaces it, as in rkt.
+		ro := slices.ContainsFunc(p.app.MountPoints, func(mp types.MountPoint) bool {
+			return mp.ReadOnly && path.Clean(mp.Path) == path.Clean(target)
+		})
+		add(v, target, ro)
 	}
 	for _, mp := range p.app.MountPoints {
-		if slices.ContainsFunc(p.mounts, func(m sandbox.Mount) bool { return m.Target == mp.Path }) {
+		if slices.ContainsFunc(p.mounts, func(m sandbox.Mount) bool { return path.Clean(m.Target) == path.Clean(mp.Path) }) {
 			continue
 		}
 		v := find(string(mp.Name))
 		if v == nil {
-			return errkind.Usagef("app %s: mount point %s (%s) has no volume: add --volume %s,kind=empty or --volume %s,kind=host,source=PATH",
-				p.name, mp.Name, mp.Path, mp.Name, mp.Name)
+			// Named after the app too, so two apps' mount points of one
+			// name get one volume each.
+			name := p.name + "-" + string(mp.Name)
+			if find(name) != nil {
+				return errkind.Usagef("app %s: mount point %s (%s) has no volume, and the name of its implicit volume %s is taken: add --volume %s,kind=empty",
+					p.name, mp.Name, mp.Path, name, mp.Name)
+			}
+			lg.Warnf("app %s: mount point %s (%s) has no volume: using an empty volume %s, removed with the pod (give --volume %s,kind=... to choose)",
+				p.name, mp.Name, mp.Path, name, mp.Name)
+			po.vols = append(po.vols, types.Volume{Name: types.ACName(name), Kind: types.VolumeEmpty})
+			v = &po.vols[len(po.vols)-1]
 		}
 		add(v, mp.Path, mp.ReadOnly)
 	}
@@ -234,20 +254,29 @@ func makeEmptyVolumes(pd *pod.Pod, vols []types.Volume) error {
 // podSpec turns the prepared apps into the sandbox's PodSpec. flush writes
 // out the last partial line of each prefixed output.
 func podSpec(lg *log.Logger, po *podOpts, pd *pod.Pod, preps []*prepared, mdsURL, nsPath string, stdout, stderr io.Writer) (*sandbox.PodSpec, func(), error) {
-	hostname := po.hostname
-	if hostname == "" {
-		hostname = "acrun-" + pd.UUID
-	}
+	hostname := podHostname(po, pd.UUID)
 	spec := &sandbox.PodSpec{
 		Hostname: hostname,
 		NetNS:    nsPath,
-		Hosts:    fmt.Appendf(nil, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname),
+		Hosts:    defaultHosts(hostname),
 		Cgroup:   "acikit/pod-" + pd.UUID,
 	}
-	if len(po.dns) > 0 {
+	if len(po.dns) > 0 || len(po.dnsSearch) > 0 || len(po.dnsOpt) > 0 || po.dnsDomain != "" {
+		// rkt's file: any of the flags makes it, from the flags alone.
+		var b strings.Builder
 		for _, d := range po.dns {
-			spec.ResolvConf = fmt.Appendf(spec.ResolvConf, "nameserver %s\n", d)
+			fmt.Fprintf(&b, "nameserver %s\n", d)
 		}
+		if po.dnsDomain != "" {
+			fmt.Fprintf(&b, "domain %s\n", po.dnsDomain)
+		}
+		if len(po.dnsSearch) > 0 {
+			fmt.Fprintf(&b, "search %s\n", strings.Join(po.dnsSearch, " "))
+		}
+		if len(po.dnsOpt) > 0 {
+			fmt.Fprintf(&b, "options %s\n", strings.Join(po.dnsOpt, " "))
+		}
+		spec.ResolvConf = []byte(b.String())
 	} else if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
 		spec.ResolvConf = b
 	}
@@ -365,4 +394,72 @@ func appEnv(po *podOpts, p *prepared, mdsURL string) []string {
 		out = append(out, k+"="+vals[k])
 	}
 	return out
+}
+
+// podHostname is --hostname, else acrun-UUID.
+func podHostname(po *podOpts, uuid string) string {
+	if po.hostname != "" {
+		return po.hostname
+	}
+	return "acrun-" + uuid
+}
+
+// hostsVolume is the --hosts-entry file in the pod directory's volumes: a
+// name no volume can have (volume names are AC names).
+const hostsVolume = ".hosts"
+
+// defaultHosts is the /etc/hosts an app gets when its image has none.
+func defaultHosts(hostname string) []byte {
+	return fmt.Appendf(nil, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname)
+}
+
+// hostsFile is the pod's /etc/hosts for --hosts-entry (nil without it):
+// the host's file, or the default entries and the flags'. Unlike the
+// default file it replaces the image's, as rkt's did.
+func hostsFile(po *podOpts, hostname string) ([]byte, error) {
+	switch {
+	case len(po.hostsEntries) == 0:
+		return nil, nil
+	case po.hostsEntries[0] == "host":
+		b, err := os.ReadFile("/etc/hosts")
+		if err != nil {
+			return nil, fmt.Errorf("--hosts-entry host: %w", err)
+		}
+		return b, nil
+	}
+	b := defaultHosts(hostname)
+	for _, h := range po.hostsEntries {
+		ip, name, _ := strings.Cut(h, "=")
+		b = fmt.Appendf(b, "%s\t%s\n", ip, name)
+	}
+	return b, nil
+}
+
+// readEnvFiles reads --set-env-file: NAME=VALUE lines; blank lines and
+// lines starting with # are skipped.
+func readEnvFiles(stdin io.Reader, files []string) ([]string, error) {
+	var env []string
+	for _, f := range files {
+		var b []byte
+		var err error
+		if f == "-" {
+			b, err = io.ReadAll(io.LimitReader(stdin, 1<<20))
+		} else {
+			b, err = os.ReadFile(f)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--set-env-file: %w", err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSuffix(line, "\r")
+			if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			if k, _, ok := strings.Cut(line, "="); !ok || k == "" || strings.ContainsAny(k, " \t") {
+				return nil, errkind.Usagef("--set-env-file %s:%d: want NAME=VALUE, got %q", f, i+1, line)
+			}
+			env = append(env, line)
+		}
+	}
+	return env, nil
 }

@@ -207,6 +207,15 @@ func buildView(a *appConfig, argv []string) (string, error) {
 	if err := writeIfAbsent("/etc/resolv.conf", a.ResolvConf); err != nil {
 		return "", err
 	}
+	// /etc/hostname names the pod's host (set before the apps start), as
+	// in rkt; an image's own file wins, as for /etc/hosts.
+	if a.Hosts != nil {
+		if h, err := os.Hostname(); err == nil {
+			if err := writeIfAbsent("/etc/hostname", []byte(h+"\n")); err != nil {
+				return "", err
+			}
+		}
+	}
 	if a.ReadOnlyRootFS {
 		if err := unix.MountSetattr(unix.AT_FDCWD, "/", 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
 			return "", fmt.Errorf("make root read-only: %w", err)
