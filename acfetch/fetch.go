@@ -27,7 +27,7 @@ func fetchCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "dir", Usage: "write the image and its signature into `DIR` instead of the store"},
 			&ucli.BoolFlag{Name: "overwrite", Usage: "replace existing files with -o/--dir"},
 			&ucli.BoolFlag{Name: "no-deps", Usage: "do not fetch dependencies"},
-			&ucli.DurationFlag{Name: "idle-timeout", EnvVars: []string{"ACIKIT_IDLE_TIMEOUT"}, Value: fetch.DefaultReadTimeout, Usage: "fail (after resuming with Range) a download that receives no byte for `DURATION`"},
+			toolflags.IdleTimeout(),
 			&ucli.StringFlag{Name: "platform", Usage: "pick `OS/ARCH[/VARIANT]` from docker:// manifest lists (default: this machine)"},
 		)...),
 		Action: runFetch,

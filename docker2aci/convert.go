@@ -141,6 +141,7 @@ func options(c *ucli.Context, src dockerconv.Source) (dockerconv.Options, error)
 		Compression:  c.String("compression"),
 		Log:          cli.Logger(c),
 		Keychain:     authn.DefaultKeychain,
+		IdleTimeout:  c.Duration("idle-timeout"),
 	}
 	if _, err := dockerconv.ParsePlatform(opts.Platform); err != nil {
 		return opts, err

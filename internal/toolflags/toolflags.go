@@ -10,6 +10,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/acikit/acikit/internal/httpidle"
 	"github.com/acikit/acikit/internal/trust"
 )
 
@@ -20,6 +21,18 @@ const (
 	EnvStoreDir       = "ACIKIT_STORE_DIR"
 	EnvAuthDir        = "ACIKIT_AUTH_DIR"
 )
+
+// IdleTimeout returns --idle-timeout ($ACIKIT_IDLE_TIMEOUT), the time a
+// network read may receive nothing before it fails; every tool that reads
+// the network has it, with the same name, variable and default.
+func IdleTimeout() ucli.Flag {
+	return &ucli.DurationFlag{
+		Name:    "idle-timeout",
+		Usage:   "fail a network read that receives no byte for `DURATION` (an image download is resumed first)",
+		Value:   httpidle.DefaultTimeout,
+		EnvVars: []string{httpidle.Env},
+	}
+}
 
 // Trust returns --trust-dir and --system-trust-dir.
 func Trust() []ucli.Flag {
