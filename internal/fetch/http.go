@@ -280,7 +280,12 @@ func (r *resumer) resume(cause error) error {
 	}
 	for {
 		if r.tries >= r.g.retries {
-			return fmt.Errorf("download %s: broken at byte %d after %d retries: %w", redact(r.url), r.off, r.tries, cause)
+			at := strconv.FormatInt(r.off, 10)
+			if r.resp.Size >= 0 {
+				// Also what a server whose Content-Length lies shows.
+				at += " of " + strconv.FormatInt(r.resp.Size, 10)
+			}
+			return fmt.Errorf("download %s: broken at byte %s after %d retries: %w", redact(r.url), at, r.tries, cause)
 		}
 		r.tries++
 		if err := sleep(r.ctx, r.g.backoff<<(r.tries-1)); err != nil {

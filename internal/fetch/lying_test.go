@@ -122,8 +122,8 @@ func TestFetchShortBody(t *testing.T) {
 		o.Retries = 3
 	})
 	err := fetchWithin(t, f, srv.URL+"/hello.aci", 30*time.Second)
-	if !strings.Contains(err.Error(), srv.URL+"/hello.aci") {
-		t.Errorf("Fetch error = %q, want the URL", err)
+	if want := strconv.Itoa(len(img.data)) + " of " + strconv.Itoa(len(img.data)+1000); !strings.Contains(err.Error(), srv.URL+"/hello.aci") || !strings.Contains(err.Error(), want) {
+		t.Errorf("Fetch error = %q, want the URL and %q", err, want)
 	}
 	if n := hits.Load(); n > 4 {
 		t.Errorf("server saw %d requests, want at most 1 + 3 retries", n)

@@ -1,11 +1,13 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -82,5 +84,46 @@ func TestFetchTricklingImageSucceeds(t *testing.T) {
 	}
 	if res[0].ID != img.id {
 		t.Errorf("Fetch ID = %s, want %s", res[0].ID, img.id)
+	}
+}
+
+// A stall is a broken transfer like any other: the next request asks for
+// the rest with Range, and when that one flows the fetch succeeds.
+func TestFetchStalledImageResumes(t *testing.T) {
+	e := newEnv(t)
+	img := makeACI(t, "example.com/hello", helloLabels, 400000)
+	var ranges []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ranges = append(ranges, r.Header.Get("Range"))
+		first := len(ranges) == 1
+		mu.Unlock()
+		if first {
+			w.Header().Set("Content-Length", strconv.Itoa(len(img.data)))
+			w.Write(img.data[:len(img.data)/2])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return
+		}
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(img.data))
+	}))
+	t.Cleanup(srv.Close)
+	f := e.fetcher(t, func(o *Options) {
+		o.Client = nil
+		o.Insecure = Insecure{Image: true, HTTP: true}
+		o.ReadTimeout = 200 * time.Millisecond
+	})
+	res, err := f.Fetch(context.Background(), srv.URL+"/hello.aci")
+	if err != nil {
+		t.Fatalf("Fetch after a stall: %v", err)
+	}
+	if res[0].ID != img.id {
+		t.Errorf("Fetch ID = %s, want %s", res[0].ID, img.id)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ranges) != 2 || !strings.HasPrefix(ranges[1], "bytes=") || ranges[1] == "bytes=0-" {
+		t.Errorf("requests' Range headers %q, want a second request resuming past the stall", ranges)
 	}
 }
