@@ -76,7 +76,7 @@ func runFetch(c *ucli.Context) error {
 		NoDeps:      c.Bool("no-deps"),
 		Log:         logger,
 		Platform:    c.String("platform"),
-		ReadTimeout: c.Duration("idle-timeout"),
+		ReadTimeout: toolflags.IdleTime(c),
 		// docker:// credentials not in an auth.d dockerAuth file come from
 		// ~/.docker/config.json, as docker2aci reads them.
 		DockerKeychain: authn.DefaultKeychain,

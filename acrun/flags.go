@@ -71,7 +71,7 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.BoolVar(&o.inheritEnv, "inherit-env", false, "start the apps' environment from acrun's own")
 	fs.StringVar(&o.uuidFile, "uuid-file-save", "", "write the pod's UUID to `FILE` (- for stdout, before the apps' output)")
 	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long the apps get before SIGKILL")
-	fs.DurationVar(&o.idleTimeout, "idle-timeout", httpidle.DefaultTimeout, "fail a network read of an image fetch that receives no byte for `DURATION` ($"+httpidle.Env+")")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", httpidle.DefaultTimeout, "fail a network read of an image fetch that receives no byte for `DURATION` (0: never; $"+httpidle.Env+")")
 	fs.BoolVar(&o.interactive, "interactive", false, "give the (only) app acrun's terminal as its stdin, stdout and controlling tty")
 	fs.StringVar(&o.storeDir, "store-dir", "", "image store `DIR` (default /var/lib/acikit for root; $"+toolflags.EnvStoreDir+")")
 	fs.StringVar(&o.trustDir, "trust-dir", "", "trust store `DIR` (default /etc/acikit/trustedkeys for root; $"+toolflags.EnvTrustDir+")")
@@ -268,6 +268,15 @@ func keyValues(s string, first bool) (string, map[string]string, error) {
 		kv[k] = v
 	}
 	return head, kv, nil
+}
+
+// idleTime turns --idle-timeout into fetch's ReadTimeout: 0 (or less)
+// turns the timeout off, which fetch spells as a negative value.
+func idleTime(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return -1
 }
 
 // fromEnv fills the directory flags (and the idle timeout) not given from

@@ -105,7 +105,7 @@ func trustAdd(c *ucli.Context) error {
 		}
 		res, err := discovery.DiscoverPublicKeys(c.Context, app, discovery.Options{
 			InsecureHTTP: in.HTTP, InsecureTLS: in.TLS, Port: c.Int("discovery-port"), Log: cli.Logger(c),
-			IdleTimeout: c.Duration("idle-timeout"),
+			IdleTimeout: toolflags.IdleTime(c),
 		})
 		if err != nil {
 			return fmt.Errorf("trust --prefix %s: %w", prefix, err)
@@ -172,7 +172,7 @@ func readKey(c *ucli.Context, loc string, in cli.Insecure) ([]byte, error) {
 	}
 	// No overall timeout: the idle timeout ends a silent server, and a slow
 	// one that keeps sending is bounded by the size cap.
-	client := &http.Client{Transport: httpidle.Wrap(tr, c.Duration("idle-timeout")),
+	client := &http.Client{Transport: httpidle.Wrap(tr, toolflags.IdleTime(c)),
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if req.URL.Scheme != "https" && !in.HTTP {
 				return errkind.Usagef("redirect to %s needs --insecure-options=http", req.URL)

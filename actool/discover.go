@@ -55,7 +55,7 @@ func discover(c *ucli.Context) error {
 		return errkind.Usagef("--port %d: port must be in 0-65535", port)
 	}
 	opts := discovery.Options{InsecureHTTP: in.HTTP, InsecureTLS: in.TLS, Port: port, Log: cli.Logger(c),
-		IdleTimeout: c.Duration("idle-timeout")}
+		IdleTimeout: toolflags.IdleTime(c)}
 	apps := make([]*discovery.App, 0, c.NArg())
 	for _, s := range c.Args().Slice() {
 		app, err := discovery.ParseApp(s)

@@ -94,9 +94,10 @@ type Options struct {
 	// Limits; zero means the Default* constant.
 	MaxRedirects int
 	Retries      int
-	ReadTimeout  time.Duration
-	Backoff      time.Duration
-	Now          func() time.Time
+	// ReadTimeout is the idle timeout of every request (negative: none).
+	ReadTimeout time.Duration
+	Backoff     time.Duration
+	Now         func() time.Time
 }
 
 // Fetcher fetches, verifies and stores images.

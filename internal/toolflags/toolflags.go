@@ -7,6 +7,7 @@ package toolflags
 import (
 	"os"
 	"path/filepath"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -28,10 +29,19 @@ const (
 func IdleTimeout() ucli.Flag {
 	return &ucli.DurationFlag{
 		Name:    "idle-timeout",
-		Usage:   "fail a network read that receives no byte for `DURATION` (an image download is resumed first)",
+		Usage:   "fail a network read that receives no byte for `DURATION` (an image download is resumed first; 0: never)",
 		Value:   httpidle.DefaultTimeout,
 		EnvVars: []string{httpidle.Env},
 	}
+}
+
+// IdleTime is the idle timeout the flag gives, as the libraries take it:
+// 0 (or less) turns the timeout off, which they spell as a negative value.
+func IdleTime(c *ucli.Context) time.Duration {
+	if d := c.Duration("idle-timeout"); d > 0 {
+		return d
+	}
+	return -1
 }
 
 // Trust returns --trust-dir and --system-trust-dir.
