@@ -163,8 +163,17 @@ func notFound(what string, app *App, attempts []Attempt) error {
 	case 0:
 		msg += " (every page answered without a matching tag)"
 	default:
-		// Request errors name their URL already.
-		msg += fmt.Sprintf(" (%d failed requests, last: %v)", n, attempts[n-1].Err)
+		// Request errors name their URL already. A server that stalled
+		// says more than the 404 of whatever was tried after it.
+		shown, label := attempts[n-1], "last"
+		for _, a := range attempts {
+			var ie *httpidle.Error
+			if errors.As(a.Err, &ie) {
+				shown, label = a, "stalled"
+				break
+			}
+		}
+		msg += fmt.Sprintf(" (%d failed requests, %s: %v)", n, label, shown.Err)
 	}
 	return errkind.Mark(errors.New(msg), errkind.NotFound)
 }

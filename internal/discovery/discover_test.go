@@ -722,5 +722,11 @@ func TestStalledPage(t *testing.T) {
 		if !strings.Contains(a.Err.Error(), "no data received for 200ms") || !strings.Contains(a.Err.Error(), a.URL) {
 			t.Errorf("attempt %s: %v, want the URL and the idle time", a.URL, a.Err)
 		}
+		if name == "example.com/headers/app" {
+			// Nothing found: the summary shows the stall, not the last 404.
+			if !strings.Contains(err.Error(), "stalled: ") || !strings.Contains(err.Error(), a.URL) || !strings.Contains(err.Error(), "200ms") {
+				t.Errorf("DiscoverEndpoints(%s) error = %v, want it to name the stalled URL", name, err)
+			}
+		}
 	}
 }

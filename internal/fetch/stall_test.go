@@ -3,6 +3,8 @@ package fetch
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -126,4 +128,43 @@ func TestFetchStalledImageResumes(t *testing.T) {
 	if len(ranges) != 2 || !strings.HasPrefix(ranges[1], "bytes=") || ranges[1] == "bytes=0-" {
 		t.Errorf("requests' Range headers %q, want a second request resuming past the stall", ranges)
 	}
+}
+
+// Discovery inside a fetch by name gets the fetch's idle timeout.
+func TestFetchByNameStalledDiscovery(t *testing.T) {
+	e := newEnv(t)
+	done := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("ac-discovery") != "1" {
+			http.NotFound(w, r) // no simple discovery either
+			return
+		}
+		io.WriteString(w, "<html><head>\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-done:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	f := e.fetcher(t, func(o *Options) {
+		o.Client = &http.Client{Transport: tr}
+		o.ReadTimeout = 200 * time.Millisecond
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := f.Fetch(ctx, "example.com/hello:1.0")
+	if err == nil || ctx.Err() != nil || time.Since(start) > 15*time.Second {
+		t.Fatalf("Fetch by name from a stalling discovery server = %v after %v, want an error on the idle timeout", err, time.Since(start))
+	}
+	if !strings.Contains(err.Error(), "no data received for 200ms") || !strings.Contains(err.Error(), "?ac-discovery=1") {
+		t.Errorf("Fetch error = %q, want the discovery URL and the idle time", err)
+	}
+	e.assertEmpty(t)
 }
