@@ -141,7 +141,8 @@ func TestFetchNoSpace(t *testing.T) {
 	})
 	r := fx.run(t, "fetch", "--insecure-options=http", fx.url)
 	msg := strings.TrimSpace(r.Stderr)
-	if r.Code == 0 || strings.Count(msg, "\n") > 1 || !strings.Contains(msg, "no space left on device") {
+	t.Logf("stderr: %s", msg)
+	if r.Code == 0 || strings.Count(msg, "\n") > 1 || !strings.Contains(msg, "no space left on device") || strings.Count(msg, "write ") != 1 {
 		t.Errorf("fetch into a full store: exit %d, stderr %q; want one line saying so", r.Code, msg)
 	}
 	storeClean(t, fx, 0)
