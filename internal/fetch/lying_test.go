@@ -159,3 +159,33 @@ func TestFetchRedirectLoop(t *testing.T) {
 	}
 	e.assertEmpty(t)
 }
+
+// An image body without end that is not an image is given up as soon as
+// it fails to parse, not read on until the disk is full.
+func TestFetchEndlessImage(t *testing.T) {
+	e := newEnv(t)
+	var written atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 32<<10)
+		for i := range chunk {
+			chunk[i] = byte(i*7 + 3)
+		}
+		for written.Load() < 1<<30 {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	f := e.fetcher(t, func(o *Options) {
+		o.Client = nil
+		o.Insecure = Insecure{HTTP: true, Image: true}
+	})
+	fetchWithin(t, f, srv.URL+"/endless.aci", 30*time.Second)
+	if n := written.Load(); n > 64<<20 {
+		t.Errorf("server wrote %d bytes, want the fetch to stop early", n)
+	}
+	e.assertEmpty(t)
+}
