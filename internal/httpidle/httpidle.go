@@ -109,9 +109,10 @@ func (w *watch) kick() {
 	if w.timer == nil {
 		w.timer = time.AfterFunc(w.idle, func() {
 			w.mu.Lock()
-			w.fired = !w.done
+			fire := !w.done
+			w.fired = fire
 			w.mu.Unlock()
-			if w.fired {
+			if fire {
 				w.cancel()
 			}
 		})
