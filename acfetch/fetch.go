@@ -27,7 +27,7 @@ func fetchCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "dir", Usage: "write the image and its signature into `DIR` instead of the store"},
 			&ucli.BoolFlag{Name: "overwrite", Usage: "replace existing files with -o/--dir"},
 			&ucli.BoolFlag{Name: "no-deps", Usage: "do not fetch dependencies"},
-			&ucli.DurationFlag{Name: "idle-timeout", EnvVars: []string{"ACIKIT_IDLE_TIMEOUT"}, Value: fetch.DefaultReadTimeout, Usage: "fail (after resuming with Range) a download that receives no byte for `DURATION`"},
+			toolflags.IdleTimeout(),
 			&ucli.StringFlag{Name: "platform", Usage: "pick `OS/ARCH[/VARIANT]` from docker:// manifest lists (default: this machine)"},
 		)...),
 		Action: runFetch,
@@ -76,7 +76,7 @@ func runFetch(c *ucli.Context) error {
 		NoDeps:      c.Bool("no-deps"),
 		Log:         logger,
 		Platform:    c.String("platform"),
-		ReadTimeout: c.Duration("idle-timeout"),
+		ReadTimeout: toolflags.IdleTime(c),
 		// docker:// credentials not in an auth.d dockerAuth file come from
 		// ~/.docker/config.json, as docker2aci reads them.
 		DockerKeychain: authn.DefaultKeychain,

@@ -70,3 +70,14 @@ func TestFetchIdleTimeout(t *testing.T) {
 		})
 	}
 }
+
+// docker:// fetches get the idle timeout too, from the flag or the
+// environment.
+func TestFetchDockerIdleTimeout(t *testing.T) {
+	srv := testutil.StallServer(t)
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/research/app:1"
+	testutil.IdleTimeout(t, func(t *testing.T, flag []string) testutil.Result {
+		args := append([]string{"fetch", "--store-dir", filepath.Join(t.TempDir(), "store"), "--insecure-options", "image,http"}, flag...)
+		return testutil.Run(t, nil, testutil.Binary(t, "acfetch"), append(args, "docker://"+ref)...)
+	}, ref)
+}

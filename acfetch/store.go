@@ -168,11 +168,18 @@ func verifyCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
+			damaged := 0
 			for _, p := range probs {
+				if p.Orphan {
+					// Left by an interrupted fetch; harmless.
+					cli.Logger(c).Warnf("%s: %s", p.ID, p.Err)
+					continue
+				}
+				damaged++
 				fmt.Fprintf(cli.Stderr(c), "acfetch: %s: %s\n", p.ID, p.Err)
 			}
-			if len(probs) > 0 {
-				return cli.Silent(errkind.Invalidf("%d problem(s) in the store", len(probs)))
+			if damaged > 0 {
+				return cli.Silent(errkind.Invalidf("%d problem(s) in the store", damaged))
 			}
 			cli.Logger(c).Infof("store %s: all images intact", st.Dir())
 			return nil

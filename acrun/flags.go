@@ -14,6 +14,7 @@ import (
 
 	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/httpidle"
 	"github.com/acikit/acikit/internal/sandbox"
 	"github.com/acikit/acikit/internal/schema/types"
 	"github.com/acikit/acikit/internal/toolflags"
@@ -34,7 +35,7 @@ type podOpts struct {
 	fileEnv                                          []string // NAME=VALUE from --set-env-file
 	dnsDomain                                        string
 	inheritEnv, interactive, noOverlay, debug, quiet bool
-	stopTimeout                                      time.Duration
+	stopTimeout, idleTimeout                         time.Duration
 	vols                                             []types.Volume  // parsed --volume
 	set                                              map[string]bool // flags given
 	podManifest                                      string          // --pod-manifest FILE
@@ -79,6 +80,7 @@ func podFlags(o *podOpts) *flag.FlagSet {
 	fs.BoolVar(&o.inheritEnv, "inherit-env", false, "start the apps' environment from acrun's own")
 	fs.StringVar(&o.uuidFile, "uuid-file-save", "", "write the pod's UUID to `FILE` (- for stdout, before the apps' output)")
 	fs.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long the apps get before SIGKILL")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", httpidle.DefaultTimeout, "fail a network read of an image fetch that receives no byte for `DURATION` (0: never; $"+httpidle.Env+")")
 	fs.BoolVar(&o.interactive, "interactive", false, "give the (only) app acrun's terminal as its stdin, stdout and controlling tty")
 	fs.StringVar(&o.storeDir, "store-dir", "", "image store `DIR` (default /var/lib/acikit for root; $"+toolflags.EnvStoreDir+")")
 	fs.StringVar(&o.trustDir, "trust-dir", "", "trust store `DIR` (default /etc/acikit/trustedkeys for root; $"+toolflags.EnvTrustDir+")")
@@ -157,7 +159,9 @@ func parseRun(args []string) (*podOpts, []*appOpts, error) {
 	}
 	po.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { po.set[f.Name] = true })
-	po.fromEnv()
+	if err := po.fromEnv(); err != nil {
+		return nil, nil, err
+	}
 	rest := fs.Args()
 	var apps []*appOpts
 	for len(rest) > 0 {
@@ -298,9 +302,25 @@ func keyValues(s string, first bool) (string, map[string]string, error) {
 	return head, kv, nil
 }
 
-// fromEnv fills the directory flags not given from the environment, as
-// the other tools do.
-func (po *podOpts) fromEnv() {
+// idleTime turns --idle-timeout into fetch's ReadTimeout: 0 (or less)
+// turns the timeout off, which fetch spells as a negative value.
+func idleTime(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return -1
+}
+
+// fromEnv fills the directory flags (and the idle timeout) not given from
+// the environment, as the other tools do.
+func (po *podOpts) fromEnv() error {
+	if v := os.Getenv(httpidle.Env); v != "" && !po.set["idle-timeout"] {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return errkind.Usagef("$%s: %v", httpidle.Env, err)
+		}
+		po.idleTimeout = d
+	}
 	for _, e := range []struct {
 		flag, env string
 		dst       *string
@@ -320,4 +340,5 @@ func (po *podOpts) fromEnv() {
 		*d = cli.AbsDir(*d)
 	}
 	po.cniPath = cli.AbsPathList(po.cniPath)
+	return nil
 }

@@ -134,7 +134,8 @@ func (r *runner) run(c *ucli.Context, po *podOpts, apps []*appOpts) error {
 	}
 	f, err := fetch.New(fetch.Options{
 		Store: st, Trust: trustStore(po.trustDir, po.systemTrustDir), Pull: fetch.PullNew, Log: lg, Stdin: cli.Stdin(c),
-		Insecure: fetch.Insecure{Image: ins.Image, TLS: ins.TLS, HTTP: ins.HTTP, PubKey: ins.PubKey},
+		Insecure:    fetch.Insecure{Image: ins.Image, TLS: ins.TLS, HTTP: ins.HTTP, PubKey: ins.PubKey},
+		ReadTimeout: idleTime(po.idleTimeout),
 	})
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -131,7 +130,7 @@ func readLimited(r io.Reader, limit int64, what string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	if int64(len(b)) > limit {
-		return nil, errors.New(what + " too large")
+		return nil, fmt.Errorf("%s too large (more than %d bytes)", what, limit)
 	}
 	return b, nil
 }

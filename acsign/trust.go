@@ -19,6 +19,7 @@ import (
 	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/discovery"
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/httpidle"
 	"github.com/acikit/acikit/internal/pgp"
 	"github.com/acikit/acikit/internal/toolflags"
 	"github.com/acikit/acikit/internal/trust"
@@ -46,14 +47,20 @@ Prints "<fingerprint><TAB><path>" on stdout for each key file written.`,
 			&ucli.BoolFlag{Name: "skip-fingerprint-review", Usage: "accept the keys without asking"},
 			cli.InsecureOptionsFlag(),
 			&ucli.IntFlag{Name: "discovery-port", Hidden: true, Usage: "port for discovery requests (tests)"},
+			toolflags.IdleTimeout(),
 		}, toolflags.Trust()...),
 		Subcommands: []*ucli.Command{trustListCommand(), trustRemoveCommand()},
 		Action:      trustAdd,
 	})
 }
 
-// maxKeySize caps a downloaded or read key.
-const maxKeySize = pgp.MaxKeyringSize
+// maxKeySize caps a key read from a file; maxRemoteKeySize one downloaded,
+// so that a server sending without end is cut early (a real key is a few
+// KiB).
+const (
+	maxKeySize       = pgp.MaxKeyringSize
+	maxRemoteKeySize = 1 << 20
+)
 
 type keySource struct {
 	location string // what the user gave or discovery found
@@ -98,6 +105,7 @@ func trustAdd(c *ucli.Context) error {
 		}
 		res, err := discovery.DiscoverPublicKeys(c.Context, app, discovery.Options{
 			InsecureHTTP: in.HTTP, InsecureTLS: in.TLS, Port: c.Int("discovery-port"), Log: cli.Logger(c),
+			IdleTimeout: toolflags.IdleTime(c),
 		})
 		if err != nil {
 			return fmt.Errorf("trust --prefix %s: %w", prefix, err)
@@ -162,7 +170,9 @@ func readKey(c *ucli.Context, loc string, in cli.Insecure) ([]byte, error) {
 	if in.TLS {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 	}
-	client := &http.Client{Transport: tr, Timeout: 60 * time.Second,
+	// No overall timeout: the idle timeout ends a silent server, and a slow
+	// one that keeps sending is bounded by the size cap.
+	client := &http.Client{Transport: httpidle.Wrap(tr, toolflags.IdleTime(c)),
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if req.URL.Scheme != "https" && !in.HTTP {
 				return errkind.Usagef("redirect to %s needs --insecure-options=http", req.URL)
@@ -188,7 +198,7 @@ func readKey(c *ucli.Context, loc string, in cli.Insecure) ([]byte, error) {
 		}
 		return nil, err
 	}
-	return readLimited(resp.Body, maxKeySize, "key "+loc)
+	return readLimited(resp.Body, maxRemoteKeySize, "key "+loc)
 }
 
 // review shows each key as rkt does and asks for "yes" on a terminal.

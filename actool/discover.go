@@ -8,6 +8,7 @@ import (
 	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/discovery"
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/toolflags"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -26,6 +27,7 @@ Requests that failed along the way are reported on stderr.`,
 			cli.InsecureOptionsFlag(),
 			&ucli.IntFlag{Name: "port", Usage: "port to use for discovery requests (`N`)"},
 			&ucli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
+			toolflags.IdleTimeout(),
 		},
 		Action: discover,
 	}
@@ -52,7 +54,8 @@ func discover(c *ucli.Context) error {
 	if port < 0 || port > 65535 {
 		return errkind.Usagef("--port %d: port must be in 0-65535", port)
 	}
-	opts := discovery.Options{InsecureHTTP: in.HTTP, InsecureTLS: in.TLS, Port: port, Log: cli.Logger(c)}
+	opts := discovery.Options{InsecureHTTP: in.HTTP, InsecureTLS: in.TLS, Port: port, Log: cli.Logger(c),
+		IdleTimeout: toolflags.IdleTime(c)}
 	apps := make([]*discovery.App, 0, c.NArg())
 	for _, s := range c.Args().Slice() {
 		app, err := discovery.ParseApp(s)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/acikit/acikit/internal/cli"
+	"github.com/acikit/acikit/internal/toolflags"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -27,6 +28,7 @@ from ~/.docker/config.json unless --username is given.`,
 			&ucli.StringFlag{Name: "platform", Usage: "pick `OS/ARCH[/VARIANT]` from manifest lists (default: this machine)"},
 			&ucli.StringFlag{Name: "username", Usage: "registry user name (password read from stdin with --password-stdin)"},
 			&ucli.BoolFlag{Name: "password-stdin", Usage: "read the registry password from the first line of stdin"},
+			toolflags.IdleTimeout(),
 			cli.InsecureOptionsFlag(),
 			&ucli.BoolFlag{Name: "insecure-skip-verify", Hidden: true, Usage: "same as --insecure-options=tls"},
 			&ucli.BoolFlag{Name: "insecure-allow-http", Hidden: true, Usage: "same as --insecure-options=http"},

@@ -12,6 +12,7 @@ import (
 	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/dockerconv"
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/toolflags"
 	"github.com/google/go-containerregistry/pkg/authn"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -141,6 +142,7 @@ func options(c *ucli.Context, src dockerconv.Source) (dockerconv.Options, error)
 		Compression:  c.String("compression"),
 		Log:          cli.Logger(c),
 		Keychain:     authn.DefaultKeychain,
+		IdleTimeout:  toolflags.IdleTime(c),
 	}
 	if _, err := dockerconv.ParsePlatform(opts.Platform); err != nil {
 		return opts, err

@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/httpidle"
 	"github.com/acikit/acikit/internal/log"
 )
 
@@ -45,6 +47,9 @@ type Options struct {
 	// MaxBodySize caps the bytes of a meta page read; tags past the cap are
 	// not seen (DefaultMaxBodySize when 0).
 	MaxBodySize int64
+	// IdleTimeout ends a request that receives nothing for this long
+	// (httpidle.DefaultTimeout when 0, none when negative).
+	IdleTimeout time.Duration
 	// NoSimple turns off the simple discovery fallback.
 	NoSimple bool
 	// Log receives one debug line per request (nil: silent).
@@ -158,8 +163,17 @@ func notFound(what string, app *App, attempts []Attempt) error {
 	case 0:
 		msg += " (every page answered without a matching tag)"
 	default:
-		// Request errors name their URL already.
-		msg += fmt.Sprintf(" (%d failed requests, last: %v)", n, attempts[n-1].Err)
+		// Request errors name their URL already. A server that stalled
+		// says more than the 404 of whatever was tried after it.
+		shown, label := attempts[n-1], "last"
+		for _, a := range attempts {
+			var ie *httpidle.Error
+			if errors.As(a.Err, &ie) {
+				shown, label = a, "stalled"
+				break
+			}
+		}
+		msg += fmt.Sprintf(" (%d failed requests, %s: %v)", n, label, shown.Err)
 	}
 	return errkind.Mark(errors.New(msg), errkind.NotFound)
 }
@@ -201,14 +215,13 @@ func (d *discoverer) setupClient() error {
 	if d.opts.Client != nil {
 		c = *d.opts.Client
 	}
+	// The idle timer goes on top of whatever the caller's transport is;
+	// one it set already is taken off so that timers do not stack.
+	c.Transport = httpidle.Unwrap(c.Transport)
 	if d.opts.Client == nil || d.opts.InsecureTLS {
-		rt := c.Transport
-		if rt == nil {
-			rt = http.DefaultTransport
-		}
-		t, ok := rt.(*http.Transport)
+		t, ok := c.Transport.(*http.Transport)
 		if !ok {
-			return fmt.Errorf("insecure TLS needs an *http.Transport, the client has a %T", rt)
+			return fmt.Errorf("insecure TLS needs an *http.Transport, the client has a %T", c.Transport)
 		}
 		t = t.Clone()
 		if d.opts.InsecureTLS {
@@ -221,6 +234,7 @@ func (d *discoverer) setupClient() error {
 		// Our own transport: release its connections when the call ends.
 		d.close = t.CloseIdleConnections
 	}
+	c.Transport = httpidle.Wrap(c.Transport, d.opts.IdleTimeout)
 	prev := c.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > d.opts.MaxRedirects {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -687,6 +688,45 @@ func TestSourceString(t *testing.T) {
 	for s, want := range map[Source]string{0: "none", Meta: "meta", Simple: "simple"} {
 		if got := s.String(); got != want {
 			t.Errorf("Source(%d).String() = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// A meta page that stops coming, or a server that never answers, ends the
+// request after the idle time with an error naming the URL and the time;
+// the walk goes on to the next prefix.
+func TestStalledPage(t *testing.T) {
+	stallBody := func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<html><head>\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}
+	stallHeaders := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	site := newSite(map[string]http.HandlerFunc{
+		"example.com/body/app":    stallBody,
+		"example.com/headers/app": stallHeaders,
+		"example.com/body":        page(t, "several.html"),
+	})
+	s := newServers(t, site, nil)
+	for _, name := range []string{"example.com/body/app", "example.com/headers/app"} {
+		begin := time.Now()
+		res, err := DiscoverEndpoints(context.Background(), mustApp(t, name),
+			Options{Client: s.client, NoSimple: true, IdleTimeout: 200 * time.Millisecond})
+		if d := time.Since(begin); d > 10*time.Second {
+			t.Errorf("DiscoverEndpoints(%s) took %v, want the idle timeout to end the stalled request", name, d)
+		}
+		if res == nil || len(res.Attempts) == 0 {
+			t.Fatalf("DiscoverEndpoints(%s) = %+v, %v, want attempts", name, res, err)
+		}
+		a := res.Attempts[0]
+		if !strings.Contains(a.Err.Error(), "no data received for 200ms") || !strings.Contains(a.Err.Error(), a.URL) {
+			t.Errorf("attempt %s: %v, want the URL and the idle time", a.URL, a.Err)
+		}
+		if name == "example.com/headers/app" {
+			// Nothing found: the summary shows the stall, not the last 404.
+			if !strings.Contains(err.Error(), "stalled: ") || !strings.Contains(err.Error(), a.URL) || !strings.Contains(err.Error(), "200ms") {
+				t.Errorf("DiscoverEndpoints(%s) error = %v, want it to name the stalled URL", name, err)
+			}
 		}
 	}
 }

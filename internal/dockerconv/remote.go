@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/httpidle"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -81,10 +82,7 @@ func (h httpsOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func (o *Options) remoteOptions(ctx context.Context) []remote.Option {
-	var base http.RoundTripper = http.DefaultTransport
-	if o.Transport != nil {
-		base = o.Transport
-	}
+	base := httpidle.Unwrap(o.Transport)
 	if o.InsecureTLS {
 		t, ok := base.(*http.Transport)
 		if !ok {
@@ -100,6 +98,9 @@ func (o *Options) remoteOptions(ctx context.Context) []remote.Option {
 	if !o.InsecureHTTP {
 		base = httpsOnly{base}
 	}
+	// Every manifest and blob read gets the idle timeout; blobs are streamed,
+	// so a registry that stops sending would otherwise hang the conversion.
+	base = httpidle.Wrap(base, o.IdleTimeout)
 	ropts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(base), remote.WithUserAgent("acikit-docker2aci")}
 	switch {
 	case o.Username != "":

@@ -109,6 +109,9 @@ type Options struct {
 	// Transport is the base HTTP transport (tests add a CA here); nil means
 	// http.DefaultTransport.
 	Transport http.RoundTripper
+	// IdleTimeout ends a registry request that receives nothing for this
+	// long (httpidle.DefaultTimeout when 0, none when negative).
+	IdleTimeout time.Duration
 	// TempDir holds the spool file when an archive comes from a pipe or is
 	// compressed as a whole ("" = os.TempDir()).
 	TempDir string

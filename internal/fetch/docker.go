@@ -117,6 +117,7 @@ func (f *Fetcher) convertDocker(ctx context.Context, ref *Ref, w io.Writer, comp
 		Compression:  compression,
 		Log:          f.opts.Log,
 		Keychain:     f.opts.Auth.DockerKeychain(f.opts.DockerKeychain),
+		IdleTimeout:  f.opts.ReadTimeout,
 	}
 	if f.opts.Client != nil && f.opts.Client.Transport != nil {
 		opts.Transport = f.opts.Client.Transport

@@ -94,9 +94,10 @@ type Options struct {
 	// Limits; zero means the Default* constant.
 	MaxRedirects int
 	Retries      int
-	ReadTimeout  time.Duration
-	Backoff      time.Duration
-	Now          func() time.Time
+	// ReadTimeout is the idle timeout of every request (negative: none).
+	ReadTimeout time.Duration
+	Backoff     time.Duration
+	Now         func() time.Time
 }
 
 // Fetcher fetches, verifies and stores images.
@@ -143,12 +144,12 @@ func New(opts Options) (*Fetcher, error) {
 	if opts.Trust == nil && !opts.Insecure.Image {
 		return nil, errors.New("fetch: no trust store given and image verification is on")
 	}
-	c, err := newHTTPClient(opts.Client, opts.Insecure.TLS, opts.Insecure.HTTP, opts.MaxRedirects)
+	c, err := newHTTPClient(opts.Client, opts.Insecure.TLS, opts.Insecure.HTTP, opts.MaxRedirects, opts.ReadTimeout)
 	if err != nil {
 		return nil, err
 	}
 	g := &httpGetter{client: c, auth: opts.Auth, log: opts.Log, retries: opts.Retries,
-		backoff: opts.Backoff, readTimeout: opts.ReadTimeout}
+		backoff: opts.Backoff}
 	return &Fetcher{opts: opts, http: g}, nil
 }
 
@@ -321,7 +322,7 @@ func (f *Fetcher) locate(ctx context.Context, ref *Ref) (*source, error) {
 		res, err := discovery.DiscoverEndpoints(ctx, app, discovery.Options{
 			Client: f.http.client, InsecureHTTP: f.opts.Insecure.HTTP, InsecureTLS: f.opts.Insecure.TLS,
 			Port: f.opts.DiscoveryPort, Headers: f.opts.Auth.Headers(), MaxRedirects: f.opts.MaxRedirects,
-			Log: f.opts.Log,
+			IdleTimeout: f.opts.ReadTimeout, Log: f.opts.Log,
 		})
 		if err != nil {
 			return nil, err
@@ -626,7 +627,9 @@ func (f *Fetcher) signature(ctx context.Context, src *source) (sig []byte, defer
 		"skip verification with --insecure-options=image")
 }
 
-const maxSignatureSize = 1 << 20
+// maxSignatureSize caps a detached signature: a real one is under 1 KiB, so
+// anything near the cap is a lying or broken server.
+const maxSignatureSize = 64 << 10
 
 func readCapped(r io.Reader, what string) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxSignatureSize+1))

@@ -10,10 +10,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/httpidle"
 	"github.com/acikit/acikit/internal/log"
 )
 
@@ -22,26 +22,28 @@ const (
 	DefaultMaxRedirects   = 10
 	DefaultRetries        = 4
 	DefaultConnectTimeout = 30 * time.Second
-	DefaultReadTimeout    = 30 * time.Second
+	DefaultReadTimeout    = httpidle.DefaultTimeout
 	DefaultBackoff        = 500 * time.Millisecond
 )
 
 type httpGetter struct {
-	client      *http.Client
-	auth        *Auth
-	log         *log.Logger
-	retries     int
-	backoff     time.Duration
-	readTimeout time.Duration
+	client  *http.Client
+	auth    *Auth
+	log     *log.Logger
+	retries int
+	backoff time.Duration
 }
 
 // newHTTPClient builds the client all requests use: bounded redirects, no
 // https→http downgrade unless allowed, timeouts on connect and headers, TLS
-// verification unless insecureTLS.
-func newHTTPClient(base *http.Client, insecureTLS, insecureHTTP bool, maxRedirects int) (*http.Client, error) {
+// verification unless insecureTLS, and the idle timeout on every response.
+func newHTTPClient(base *http.Client, insecureTLS, insecureHTTP bool, maxRedirects int, idle time.Duration) (*http.Client, error) {
 	var c http.Client
 	if base != nil {
 		c = *base
+	}
+	if c.Transport != nil {
+		c.Transport = httpidle.Unwrap(c.Transport)
 	}
 	var tr *http.Transport
 	switch t := c.Transport.(type) {
@@ -67,6 +69,7 @@ func newHTTPClient(base *http.Client, insecureTLS, insecureHTTP bool, maxRedirec
 		tr.DisableCompression = true
 		c.Transport = tr
 	}
+	c.Transport = httpidle.Wrap(c.Transport, idle)
 	if maxRedirects <= 0 {
 		maxRedirects = DefaultMaxRedirects
 	}
@@ -197,7 +200,7 @@ func (g *httpGetter) do(ctx context.Context, rawURL, etag string, off int64, ifR
 		if resp.StatusCode == http.StatusPartialContent {
 			r.rangeStart, r.rangeOK = parseContentRange(resp.Header.Get("Content-Range"))
 		}
-		r.Body = &watchdog{body: resp.Body, cancel: cancel, timeout: g.readTimeout}
+		r.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		return r, nil
 	}
 	resp.Body.Close()
@@ -216,58 +219,15 @@ func (g *httpGetter) do(ctx context.Context, rawURL, etag string, off int64, ifR
 	return nil, se
 }
 
-// watchdog cancels a request whose body stalls for longer than timeout, so
-// a dead connection turns into an error the resumer can act on.
-type watchdog struct {
-	body    io.ReadCloser
-	cancel  context.CancelFunc
-	timeout time.Duration
-	timer   *time.Timer
-	mu      sync.Mutex
-	fired   bool
+// cancelOnClose releases the request's context with its body.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
 }
 
-// idleError is the read error of a body the watchdog cut: it names the idle
-// time instead of the bare "context canceled" the cancelled request gives.
-type idleError struct{ timeout time.Duration }
-
-func (e *idleError) Error() string { return fmt.Sprintf("no data received for %v", e.timeout) }
-
-func (w *watchdog) Read(p []byte) (int, error) {
-	if w.timeout > 0 {
-		w.mu.Lock()
-		if w.timer == nil {
-			w.timer = time.AfterFunc(w.timeout, func() {
-				w.mu.Lock()
-				w.fired = true
-				w.mu.Unlock()
-				w.cancel()
-			})
-		} else {
-			w.timer.Reset(w.timeout)
-		}
-		w.mu.Unlock()
-	}
-	n, err := w.body.Read(p)
-	if err != nil && err != io.EOF {
-		w.mu.Lock()
-		fired := w.fired
-		w.mu.Unlock()
-		if fired {
-			err = &idleError{timeout: w.timeout}
-		}
-	}
-	return n, err
-}
-
-func (w *watchdog) Close() error {
-	w.mu.Lock()
-	if w.timer != nil {
-		w.timer.Stop()
-	}
-	w.mu.Unlock()
-	err := w.body.Close()
-	w.cancel()
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
 	return err
 }
 
@@ -320,7 +280,12 @@ func (r *resumer) resume(cause error) error {
 	}
 	for {
 		if r.tries >= r.g.retries {
-			return fmt.Errorf("download %s: broken at byte %d after %d retries: %w", redact(r.url), r.off, r.tries, cause)
+			at := strconv.FormatInt(r.off, 10)
+			if r.resp.Size >= 0 {
+				// Also what a server whose Content-Length lies shows.
+				at += " of " + strconv.FormatInt(r.resp.Size, 10)
+			}
+			return fmt.Errorf("download %s: broken at byte %s after %d retries: %w", redact(r.url), at, r.tries, cause)
 		}
 		r.tries++
 		if err := sleep(r.ctx, r.g.backoff<<(r.tries-1)); err != nil {

@@ -1,11 +1,15 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -83,4 +87,84 @@ func TestFetchTricklingImageSucceeds(t *testing.T) {
 	if res[0].ID != img.id {
 		t.Errorf("Fetch ID = %s, want %s", res[0].ID, img.id)
 	}
+}
+
+// A stall is a broken transfer like any other: the next request asks for
+// the rest with Range, and when that one flows the fetch succeeds.
+func TestFetchStalledImageResumes(t *testing.T) {
+	e := newEnv(t)
+	img := makeACI(t, "example.com/hello", helloLabels, 400000)
+	var ranges []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ranges = append(ranges, r.Header.Get("Range"))
+		first := len(ranges) == 1
+		mu.Unlock()
+		if first {
+			w.Header().Set("Content-Length", strconv.Itoa(len(img.data)))
+			w.Write(img.data[:len(img.data)/2])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return
+		}
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(img.data))
+	}))
+	t.Cleanup(srv.Close)
+	f := e.fetcher(t, func(o *Options) {
+		o.Client = nil
+		o.Insecure = Insecure{Image: true, HTTP: true}
+		o.ReadTimeout = 200 * time.Millisecond
+	})
+	res, err := f.Fetch(context.Background(), srv.URL+"/hello.aci")
+	if err != nil {
+		t.Fatalf("Fetch after a stall: %v", err)
+	}
+	if res[0].ID != img.id {
+		t.Errorf("Fetch ID = %s, want %s", res[0].ID, img.id)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ranges) != 2 || !strings.HasPrefix(ranges[1], "bytes=") || ranges[1] == "bytes=0-" {
+		t.Errorf("requests' Range headers %q, want a second request resuming past the stall", ranges)
+	}
+}
+
+// Discovery inside a fetch by name gets the fetch's idle timeout.
+func TestFetchByNameStalledDiscovery(t *testing.T) {
+	e := newEnv(t)
+	done := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("ac-discovery") != "1" {
+			http.NotFound(w, r) // no simple discovery either
+			return
+		}
+		io.WriteString(w, "<html><head>\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-done:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	f := e.fetcher(t, func(o *Options) {
+		o.Client = &http.Client{Transport: tr}
+		o.ReadTimeout = 200 * time.Millisecond
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := f.Fetch(ctx, "example.com/hello:1.0")
+	if err == nil || ctx.Err() != nil || time.Since(start) > 15*time.Second {
+		t.Fatalf("Fetch by name from a stalling discovery server = %v after %v, want an error on the idle timeout", err, time.Since(start))
+	}
+	if !strings.Contains(err.Error(), "no data received for 200ms") || !strings.Contains(err.Error(), "?ac-discovery=1") {
+		t.Errorf("Fetch error = %q, want the discovery URL and the idle time", err)
+	}
+	e.assertEmpty(t)
 }

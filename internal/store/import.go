@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,6 +77,11 @@ func (im *Import) Write(p []byte) (int, error) {
 	n, err := im.f.Write(p)
 	im.size += int64(n)
 	if err != nil {
+		// The file's own error names it by its name before the rename.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		err = fmt.Errorf("write %s: %w", im.name, err)
 	}
 	return n, err

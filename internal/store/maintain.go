@@ -206,6 +206,11 @@ func (s *Store) cleanTemps() {
 type Problem struct {
 	ID  string `json:"id"`
 	Err string `json:"error"`
+	// Orphan marks a blob no index entry names: what a fetch killed between
+	// putting the blob in place and indexing it leaves. Nothing reads it,
+	// GC removes it and a new fetch of the image adopts it, so it is not
+	// damage.
+	Orphan bool `json:"orphan,omitempty"`
 }
 
 // IDFunc computes the image ID of an image's bytes as stored (decompressing
@@ -245,7 +250,7 @@ func (s *Store) Verify(ctx context.Context, idOf IDFunc) ([]Problem, error) {
 	for _, id := range blobs {
 		onDisk[id] = true
 		if !indexed[id] {
-			probs = append(probs, Problem{ID: id, Err: "blob not in the index (acfetch gc removes it)"})
+			probs = append(probs, Problem{ID: id, Err: "blob not in the index (acfetch gc removes it)", Orphan: true})
 		}
 	}
 	for id := range indexed {

@@ -7,9 +7,11 @@ package toolflags
 import (
 	"os"
 	"path/filepath"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/acikit/acikit/internal/httpidle"
 	"github.com/acikit/acikit/internal/trust"
 )
 
@@ -20,6 +22,27 @@ const (
 	EnvStoreDir       = "ACIKIT_STORE_DIR"
 	EnvAuthDir        = "ACIKIT_AUTH_DIR"
 )
+
+// IdleTimeout returns --idle-timeout ($ACIKIT_IDLE_TIMEOUT), the time a
+// network read may receive nothing before it fails; every tool that reads
+// the network has it, with the same name, variable and default.
+func IdleTimeout() ucli.Flag {
+	return &ucli.DurationFlag{
+		Name:    "idle-timeout",
+		Usage:   "fail a network read that receives no byte for `DURATION` (an image download is resumed first; 0: never)",
+		Value:   httpidle.DefaultTimeout,
+		EnvVars: []string{httpidle.Env},
+	}
+}
+
+// IdleTime is the idle timeout the flag gives, as the libraries take it:
+// 0 (or less) turns the timeout off, which they spell as a negative value.
+func IdleTime(c *ucli.Context) time.Duration {
+	if d := c.Duration("idle-timeout"); d > 0 {
+		return d
+	}
+	return -1
+}
 
 // Trust returns --trust-dir and --system-trust-dir.
 func Trust() []ucli.Flag {

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/acikit/acikit/internal/testutil"
+)
+
+// A discovery page that stalls fails discover on the idle timeout.
+func TestDiscoverIdleTimeout(t *testing.T) {
+	srv := testutil.StallServer(t)
+	u, _ := url.Parse(srv.URL)
+	testutil.IdleTimeoutReported(t, func(t *testing.T, flag []string) testutil.Result {
+		args := append([]string{"discover", "--insecure", "--port", u.Port()}, flag...)
+		return testutil.Run(t, nil, testutil.Binary(t, "actool"), append(args, "127.0.0.1/app")...)
+	}, "read http://127.0.0.1:"+u.Port()+"/app?ac-discovery=1: no data received for 300ms")
+}
