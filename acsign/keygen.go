@@ -27,7 +27,7 @@ Prints the new key's fingerprint on stdout.`,
 			&ucli.StringFlag{Name: "email", Usage: "email of the user ID"},
 			&ucli.StringFlag{Name: "comment", Usage: "comment of the user ID"},
 			&ucli.StringFlag{Name: "type", Value: "rsa", Usage: "key type: rsa or ed25519"},
-			&ucli.IntFlag{Name: "bits", Usage: "rsa key size: 2048, 3072 or 4096 (default 3072)"},
+			&ucli.IntFlag{Name: "bits", Value: 3072, Usage: "rsa key size: 2048, 3072 or 4096"},
 			&ucli.StringFlag{Name: "expire", Value: "0", Usage: "key lifetime: 0 (never), or N followed by d, w, m or y (days, weeks, months, years)"},
 			&ucli.StringFlag{Name: "secret-out", Value: "secret.asc", Usage: "write the secret key to `FILE`"},
 			&ucli.StringFlag{Name: "public-out", Value: "pubkeys.gpg", Usage: "write the public key to `FILE` (- for stdout)"},
@@ -50,9 +50,15 @@ func keygen(c *ucli.Context) error {
 	if c.String("secret-out") == "-" {
 		return errkind.Usagef("--secret-out: a secret key is written to a file, not stdout")
 	}
+	// The shown default is for rsa; only an explicit --bits reaches an
+	// ed25519 key, which refuses it.
+	bits := 0
+	if c.IsSet("bits") {
+		bits = c.Int("bits")
+	}
 	opts := pgp.KeygenOptions{
 		Name: c.String("name"), Email: c.String("email"), Comment: c.String("comment"),
-		Type: pgp.KeyType(c.String("type")), Bits: c.Int("bits"), Lifetime: life,
+		Type: pgp.KeyType(c.String("type")), Bits: bits, Lifetime: life,
 	}
 	if !c.Bool("no-passphrase") {
 		p, err := readPassphrase(c, "the new key", true)

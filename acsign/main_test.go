@@ -35,6 +35,11 @@ func TestHelpGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := acsign(t, nil, append(cmd, "--help")...)
 			ok(t, r, name+" --help")
+			for _, line := range strings.Split(r.Stdout, "\n") {
+				if strings.Count(line, "default") > 1 {
+					t.Errorf("%s --help line %q shows more than one default", name, line)
+				}
+			}
 			testutil.Golden(t, filepath.Join("testdata", name+".golden"), []byte(r.Stdout))
 		})
 	}

@@ -12,23 +12,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/schema/types"
 )
 
 // CapSet is a set of Linux capabilities, bit n for capability number n.
 type CapSet uint64
-
-// capNames is indexed by capability number (linux/capability.h).
-var capNames = [...]string{
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
-	"CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-	"CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-}
 
 // DefaultCaps is the AppC spec's default set for apps without a capability
 // isolator.
@@ -47,7 +35,7 @@ func mustCaps(names ...string) CapSet {
 // AllCaps is every capability this kernel knows (for an app run with all
 // privileges).
 func AllCaps() CapSet {
-	last := len(capNames) - 1
+	last := len(types.CapabilityNames) - 1
 	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n < 64 {
 			last = n
@@ -63,7 +51,7 @@ func ParseCap(name string) (int, error) {
 	if !strings.HasPrefix(n, "CAP_") {
 		n = "CAP_" + n
 	}
-	for i, c := range capNames {
+	for i, c := range types.CapabilityNames {
 		if c == n {
 			return i, nil
 		}
@@ -110,8 +98,8 @@ func (s CapSet) Names() []string {
 	var out []string
 	for v := uint64(s); v != 0; v &= v - 1 {
 		n := bits.TrailingZeros64(v)
-		if n < len(capNames) {
-			out = append(out, capNames[n])
+		if n < len(types.CapabilityNames) {
+			out = append(out, types.CapabilityNames[n])
 		} else {
 			out = append(out, "CAP_"+strconv.Itoa(n))
 		}
@@ -160,8 +148,8 @@ func setInheritable(set CapSet) error {
 }
 
 func capName(n int) string {
-	if n < len(capNames) {
-		return capNames[n]
+	if n < len(types.CapabilityNames) {
+		return types.CapabilityNames[n]
 	}
 	return "CAP_" + strconv.Itoa(n)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/schema/types"
 )
 
 func TestParseCap(t *testing.T) {
@@ -229,5 +230,25 @@ func TestValidateMounts(t *testing.T) {
 				t.Errorf("validateMounts(%v) = %v, want error %v", tc.mounts, err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// Every name a capabilities isolator may hold maps to its number and back,
+// and the mapping is the shared list itself, so the two cannot drift.
+func TestCapNamesShared(t *testing.T) {
+	for i, name := range types.CapabilityNames {
+		n, err := ParseCap(name)
+		if err != nil || n != i {
+			t.Errorf("ParseCap(%q) = %d, %v, want %d", name, n, err, i)
+		}
+		if got := capName(i); got != name {
+			t.Errorf("capName(%d) = %q, want %q", i, got, name)
+		}
+	}
+	saved := types.CapabilityNames
+	t.Cleanup(func() { types.CapabilityNames = saved })
+	types.CapabilityNames = append(append([]string(nil), saved...), "CAP_FUTURE")
+	if n, err := ParseCap("CAP_FUTURE"); err != nil || n != len(saved) {
+		t.Errorf("ParseCap(%q) after extending types.CapabilityNames = %d, %v, want %d", "CAP_FUTURE", n, err, len(saved))
 	}
 }
