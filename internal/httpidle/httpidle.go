@@ -8,7 +8,6 @@ package httpidle
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -155,7 +154,10 @@ func (b *body) Read(p []byte) (int, error) {
 	b.w.kick()
 	n, err := b.rc.Read(p)
 	b.w.pause()
-	if err != nil && !errors.Is(err, io.EOF) && b.w.hasFired() {
+	// Once the timer fired, any end is the idle cut: a cancelled HTTP/1.1
+	// chunked body can end in a plain io.EOF, which would pass a stalled
+	// page off as a short one.
+	if err != nil && b.w.hasFired() {
 		err = &Error{Idle: b.w.idle}
 	}
 	return n, err

@@ -96,3 +96,34 @@ func TestWrapDoesNotStack(t *testing.T) {
 		t.Error("a negative timeout should leave the transport alone")
 	}
 }
+
+// A body cut by the idle timer ends in the idle error whatever the
+// transport makes of the cancelled request: over HTTP/2 and without a
+// Content-Length a read may end in a plain io.EOF, which read as the end of
+// a short page.
+func TestStalledBodyNeverEOF(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "<html><head>\n")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}))
+		srv.EnableHTTP2 = h2
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		base := srv.Client().Transport.(*http.Transport)
+		c := &http.Client{Transport: Wrap(base, 20*time.Millisecond)}
+		for i := range 40 {
+			resp, err := c.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var ie *Error
+			if !errors.As(err, &ie) {
+				t.Fatalf("http2 %v, try %d: ReadAll error %v, want the idle error", h2, i, err)
+			}
+		}
+	}
+}
