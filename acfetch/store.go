@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/acikit/acikit/internal/aci"
 	"github.com/acikit/acikit/internal/cli"
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/pgp"
 	"github.com/acikit/acikit/internal/store"
 )
 
@@ -109,7 +109,7 @@ func exportCommand() *ucli.Command {
 				return err
 			}
 			if im.Signed && name != "-" {
-				if err := copyOut(c, st.Signature, im.ID, strings.TrimSuffix(name, ".aci")+".aci.asc"); err != nil {
+				if err := copyOut(c, st.Signature, im.ID, pgp.SignatureName(name)); err != nil {
 					return err
 				}
 			}

@@ -35,7 +35,7 @@ func sign(c *ucli.Context) error {
 	image := c.Args().First()
 	out := c.String("output")
 	if out == "" {
-		out = image + ".asc"
+		out = pgp.SignatureName(image)
 		if image == "-" {
 			out = "-"
 		}

@@ -20,7 +20,8 @@ func verifyCommand() *ucli.Command {
 		Name:      "verify",
 		Usage:     "check an image's detached signature",
 		UsageText: "acsign verify [--keyring FILE | --trust-dir DIR] [--name NAME] IMAGE [SIG]",
-		Description: `SIG defaults to IMAGE.asc (armored or binary). With --keyring every key in FILE is
+		Description: `SIG defaults to IMAGE.asc (armored or binary), else rkt's name for it (IMAGE with a trailing .aci
+dropped, then .aci.asc). With --keyring every key in FILE is
 accepted. Otherwise the keys come from the trust store as rkt picks them: every root key and the
 keys of each prefix of the image's name by path segment, the name read from the image's
 manifest (or given with --name, needed when IMAGE is "-").
@@ -44,7 +45,15 @@ func verify(c *ucli.Context) error {
 		if image == "-" {
 			return errkind.Usagef("verify: give SIG when the image comes from stdin")
 		}
-		sigName = image + ".asc"
+		// IMAGE.asc, else rkt's name for it, as acfetch and acrun read.
+		names := pgp.SignatureNames(image)
+		sigName = names[0]
+		for _, n := range names {
+			if _, err := os.Stat(n); err == nil {
+				sigName = n
+				break
+			}
+		}
 	}
 	if image == "-" && sigName == "-" {
 		return errkind.Usagef("verify: the image and the signature cannot both come from stdin")

@@ -156,9 +156,10 @@ func New(opts Options) (*Fetcher, error) {
 // source is one place to read an image (and its signature) from.
 type source struct {
 	ref            *Ref
-	url, path      string // exactly one is set, or neither for stdin
-	sigURL         string
-	sigPath        string
+	url, path      string         // exactly one is set, or neither for stdin
+	sigURL         string         // the signature's URL: sigURLs[0] until another one answers
+	sigURLs        []string       // where the signature may be, in order (pgp.SignatureNames)
+	sigPaths       []string       // likewise for a file
 	asked          *discovery.App // the name and labels asked for, if any
 	latest         bool           // fetched by name without a version
 	wantID         string         // a dependency pinned by ID
@@ -308,15 +309,17 @@ func (f *Fetcher) locate(ctx context.Context, ref *Ref) (*source, error) {
 			}
 			return nil, fmt.Errorf("image %s: %w", ref.Path, err)
 		}
-		src.path, src.sigPath = ref.Path, signaturePath(ref.Path)
+		src.path, src.sigPaths = ref.Path, pgp.SignatureNames(ref.Path)
 	case KindHTTP:
 		if !f.opts.Insecure.HTTP {
 			return nil, withHint(errkind.Usagef("image URL %s: plain http is refused", redact(ref.URL)),
 				"use https, or allow http explicitly with --insecure-options=http")
 		}
-		src.url, src.sigURL = ref.URL, signatureURL(ref.URL)
+		src.url, src.sigURLs = ref.URL, signatureURLs(ref.URL)
+		src.sigURL = src.sigURLs[0]
 	case KindHTTPS:
-		src.url, src.sigURL = ref.URL, signatureURL(ref.URL)
+		src.url, src.sigURLs = ref.URL, signatureURLs(ref.URL)
+		src.sigURL = src.sigURLs[0]
 	case KindName:
 		app := ref.App.WithDefaults()
 		res, err := discovery.DiscoverEndpoints(ctx, app, discovery.Options{
@@ -335,6 +338,7 @@ func (f *Fetcher) locate(ctx context.Context, ref *Ref) (*source, error) {
 		}
 		ep := res.Endpoints[0]
 		src.url, src.sigURL, src.asked = ep.ACI, ep.ASC, ref.App
+		src.sigURLs = []string{ep.ASC}
 		_, hasVersion := ref.App.Labels["version"]
 		src.latest = !hasVersion
 		if strings.HasPrefix(src.url, "http:") && !f.opts.Insecure.HTTP {
@@ -590,7 +594,17 @@ func (f *Fetcher) checkIdentity(src *source, ck *checked, signer *pgp.Signer) er
 func (f *Fetcher) signature(ctx context.Context, src *source) (sig []byte, deferred bool, err error) {
 	switch {
 	case src.url != "":
-		resp, err := f.http.get(ctx, src.sigURL, "")
+		urls := src.sigURLs
+		if len(urls) == 0 || urls[0] != src.sigURL {
+			urls = []string{src.sigURL}
+		}
+		var resp *response
+		for _, u := range urls {
+			if resp, err = f.http.get(ctx, u, ""); err == nil || !errors.Is(err, errkind.NotFound) {
+				src.sigURL = u
+				break
+			}
+		}
 		if err != nil {
 			if errors.Is(err, errkind.NotFound) {
 				return nil, false, withHint(errkind.Trustf("no signature for %s: %v", src, err),
@@ -611,16 +625,23 @@ func (f *Fetcher) signature(ctx context.Context, src *source) (sig []byte, defer
 		sig, err = readCapped(body, src.sigURL)
 		return sig, false, err
 	case src.path != "":
-		fh, err := os.Open(src.sigPath)
+		var fh *os.File
+		var sigPath string
+		for _, p := range src.sigPaths {
+			if fh, err = os.Open(p); !errors.Is(err, os.ErrNotExist) {
+				sigPath = p
+				break
+			}
+		}
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, false, withHint(errkind.Trustf("no signature for %s: %s does not exist", src.path, src.sigPath),
+			return nil, false, withHint(errkind.Trustf("no signature for %s: %s does not exist", src.path, src.sigPaths[0]),
 				"sign it with acsign, or skip verification with --insecure-options=image")
 		}
 		if err != nil {
 			return nil, false, fmt.Errorf("read signature: %w", err)
 		}
 		defer fh.Close()
-		sig, err = readCapped(fh, src.sigPath)
+		sig, err = readCapped(fh, sigPath)
 		return sig, false, err
 	}
 	return nil, false, withHint(errkind.Trustf("an image read from stdin has no signature"),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/acikit/acikit/internal/discovery"
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/pgp"
 )
 
 // Kind says how an image string is fetched.
@@ -122,16 +123,19 @@ func parseRef(s string, isFile func(string) bool) (*Ref, error) {
 	return &Ref{Kind: KindName, App: app}, nil
 }
 
-// signatureURL is where the detached signature of an image URL lives: the
-// path with ".aci" stripped, then ".aci.asc" (rkt's rule).
-func signatureURL(image string) string {
+// signatureURLs are where the detached signature of an image URL may live,
+// in the order they are tried: pgp.SignatureNames applied to the URL's path
+// (the query stays as it is).
+func signatureURLs(image string) []string {
 	u, err := url.Parse(image)
 	if err != nil {
-		return image + ".asc"
+		return []string{pgp.SignatureName(image)}
 	}
-	u.Path = strings.TrimSuffix(u.Path, ".aci") + ".aci.asc"
-	u.RawPath = ""
-	return u.String()
+	var out []string
+	for _, p := range pgp.SignatureNames(u.Path) {
+		v := *u
+		v.Path, v.RawPath = p, ""
+		out = append(out, v.String())
+	}
+	return out
 }
-
-func signaturePath(p string) string { return strings.TrimSuffix(p, ".aci") + ".aci.asc" }

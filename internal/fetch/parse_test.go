@@ -59,16 +59,14 @@ func TestParseRef(t *testing.T) {
 func TestSignatureLocation(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://x.org/a/hello.aci", "https://x.org/a/hello.aci.asc"},
-		{"https://x.org/a/hello", "https://x.org/a/hello.aci.asc"},
+		{"https://x.org/a/hello", "https://x.org/a/hello.asc https://x.org/a/hello.aci.asc"},
+		{"https://x.org/a/hello.tar.gz", "https://x.org/a/hello.tar.gz.asc https://x.org/a/hello.tar.gz.aci.asc"},
 		{"https://x.org/hello.aci?token=1", "https://x.org/hello.aci.asc?token=1"},
 	}
 	for _, tt := range tests {
-		if got := signatureURL(tt.in); got != tt.want {
-			t.Errorf("signatureURL(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := strings.Join(signatureURLs(tt.in), " "); got != tt.want {
+			t.Errorf("signatureURLs(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-	}
-	if got := signaturePath("dir/hello.aci"); got != "dir/hello.aci.asc" {
-		t.Errorf("signaturePath(dir/hello.aci) = %q, want dir/hello.aci.asc", got)
 	}
 }
 

@@ -13,12 +13,13 @@ import (
 
 	"github.com/acikit/acikit/internal/atomicfile"
 	"github.com/acikit/acikit/internal/errkind"
+	"github.com/acikit/acikit/internal/pgp"
 )
 
 // SaveOptions say where Save writes an image.
 type SaveOptions struct {
 	// Path is the .aci file to write; its signature goes to Path + ".asc"
-	// (".aci" replaced by ".aci.asc"). Empty with Dir set: Dir and the
+	// (pgp.SignatureName). Empty with Dir set: Dir and the
 	// source's base name.
 	Path string
 	Dir  string
@@ -115,7 +116,7 @@ func (s *fileSink) reopen() (io.ReadCloser, error) {
 
 func (s *fileSink) commit(_ *checked, sig []byte, _ *source, _ *response) error {
 	if sig != nil {
-		asc := signaturePath(s.target)
+		asc := pgp.SignatureName(s.target)
 		if err := atomicfile.WriteFile(asc, bytes.NewReader(sig), 0o644, s.overwrite); err != nil {
 			return fmt.Errorf("write signature: %w", err)
 		}

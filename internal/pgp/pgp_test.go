@@ -345,3 +345,22 @@ func TestVerifyReadError(t *testing.T) {
 		t.Errorf("Verify(failing data) = %v, marked as a trust failure, want a plain I/O error", err)
 	}
 }
+
+func TestSignatureNames(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want []string
+	}{
+		{"a/hello.aci", []string{"a/hello.aci.asc"}},
+		{"hello.tar.gz", []string{"hello.tar.gz.asc", "hello.tar.gz.aci.asc"}},
+		{"hello", []string{"hello.asc", "hello.aci.asc"}},
+		{"/x/hello.aci.tar", []string{"/x/hello.aci.tar.asc", "/x/hello.aci.tar.aci.asc"}},
+	} {
+		if got := SignatureNames(tt.in); strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("SignatureNames(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := SignatureName(tt.in); got != tt.want[0] {
+			t.Errorf("SignatureName(%q) = %q, want %q", tt.in, got, tt.want[0])
+		}
+	}
+}

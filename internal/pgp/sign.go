@@ -338,3 +338,20 @@ func (c *ctxReader) WriteTo(w io.Writer) (int64, error) {
 }
 
 func readerOf(ctx context.Context, r io.Reader) io.Reader { return &ctxReader{ctx: ctx, r: r} }
+
+// SignatureName is where the detached signature of an image file (or the
+// path of an image URL) is written: the image's name plus ".asc", what
+// acsign sign writes and gpg --verify expects.
+func SignatureName(image string) string { return image + ".asc" }
+
+// SignatureNames are the names an image's signature is read from, in
+// order: SignatureName, then rkt's name (a trailing ".aci" dropped, then
+// ".aci.asc" added) where that differs, so signatures laid out for rkt are
+// still found.
+func SignatureNames(image string) []string {
+	names := []string{SignatureName(image)}
+	if rkt := strings.TrimSuffix(image, ".aci") + ".aci.asc"; rkt != names[0] {
+		names = append(names, rkt)
+	}
+	return names
+}
