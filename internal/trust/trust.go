@@ -476,3 +476,76 @@ func ReadAll(r io.Reader) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// ParseKeyRef normalises a key named by the user: a 40-hex fingerprint or
+// a 16-hex key ID (the fingerprint's last 16 hex, as gpg and acsign's
+// messages print it), in either case, with an optional 0x and spaces.
+func ParseKeyRef(s string) (string, error) {
+	ref := strings.ToLower(strings.Join(strings.Fields(s), ""))
+	ref = strings.TrimPrefix(ref, "0x")
+	ok := len(ref) == 40 || len(ref) == 16
+	for _, c := range ref {
+		ok = ok && ('0' <= c && c <= '9' || 'a' <= c && c <= 'f')
+	}
+	if !ok {
+		return "", errkind.Usagef("key %q: want a 40-hex fingerprint or a 16-hex key ID", s)
+	}
+	return ref, nil
+}
+
+// MatchKeyRef returns the distinct fingerprints among fps that ref (from
+// ParseKeyRef) names, sorted.
+func MatchKeyRef(ref string, fps []string) []string {
+	var out []string
+	for _, fp := range fps {
+		if strings.HasSuffix(fp, ref) && !slices.Contains(out, fp) {
+			out = append(out, fp)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Resolve turns a key reference into the fingerprint of a trusted key and
+// the places (root, prefixes) it is effectively trusted. A full fingerprint
+// that no entry holds is returned with no places, so that Remove can say
+// why; a key ID must name exactly one trusted key.
+func (s *Store) Resolve(key string) (string, []Entry, error) {
+	ref, err := ParseKeyRef(key)
+	if err != nil {
+		return "", nil, err
+	}
+	entries, err := s.List()
+	if err != nil {
+		return "", nil, err
+	}
+	var all []string
+	for _, e := range entries {
+		all = append(all, e.Fingerprint)
+	}
+	fp, err := pickKey(ref, all)
+	if err != nil {
+		return "", nil, err
+	}
+	var places []Entry
+	for _, e := range entries {
+		if e.Fingerprint == fp {
+			places = append(places, e)
+		}
+	}
+	return fp, places, nil
+}
+
+// pickKey picks the one fingerprint among fps that ref names. A full
+// fingerprint names itself even when no key has it.
+func pickKey(ref string, fps []string) (string, error) {
+	switch m := MatchKeyRef(ref, fps); {
+	case len(m) > 1:
+		return "", errkind.Usagef("key ID %s is ambiguous: it matches %s; give the full fingerprint", strings.ToUpper(ref), strings.Join(m, ", "))
+	case len(m) == 1:
+		return m[0], nil
+	case len(ref) != 40:
+		return "", errkind.NotFoundf("key ID %s: no trusted key has it", strings.ToUpper(ref))
+	}
+	return ref, nil
+}
