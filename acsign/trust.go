@@ -337,7 +337,7 @@ func trustRemoveCommand() *ucli.Command {
 		Description: `Removes the key from root.d, or from prefix.d/NAME with --prefix. Without --prefix, a key
 that is not a root key is removed from the one prefix it is trusted for; if it is trusted for
 several, each is named and nothing is removed. The key is a 40-hex fingerprint or a 16-hex
-key ID (its last 16 hex), in any case, with an optional 0x; an ID matching several trusted
+key ID (its last 16 hex, or a subkey's), in any case, with an optional 0x; an ID matching several trusted
 keys is refused. A key that only the system store holds is masked by an empty file of the
 same name in the local store.`,
 		Flags: append([]ucli.Flag{

@@ -479,7 +479,7 @@ func ReadAll(r io.Reader) ([]byte, error) {
 
 // ParseKeyRef normalises a key named by the user: a 40-hex fingerprint or
 // a 16-hex key ID (the fingerprint's last 16 hex, as gpg and acsign's
-// messages print it), in either case, with an optional 0x and spaces.
+// messages print it, or a subkey's ID), in either case, with an optional 0x and spaces.
 func ParseKeyRef(s string) (string, error) {
 	ref := strings.ToLower(strings.Join(strings.Fields(s), ""))
 	ref = strings.TrimPrefix(ref, "0x")
@@ -493,13 +493,20 @@ func ParseKeyRef(s string) (string, error) {
 	return ref, nil
 }
 
-// MatchKeyRef returns the distinct fingerprints among fps that ref (from
+// keyNames is what a key can be named by: its fingerprint and the 16-hex
+// IDs of its subkeys (a signature made by a subkey names that ID).
+type keyNames struct {
+	fp     string
+	subIDs []string
+}
+
+// matchKeyRef returns the distinct fingerprints among keys that ref (from
 // ParseKeyRef) names, sorted.
-func MatchKeyRef(ref string, fps []string) []string {
+func matchKeyRef(ref string, keys []keyNames) []string {
 	var out []string
-	for _, fp := range fps {
-		if strings.HasSuffix(fp, ref) && !slices.Contains(out, fp) {
-			out = append(out, fp)
+	for _, k := range keys {
+		if (strings.HasSuffix(k.fp, ref) || len(ref) == 16 && slices.Contains(k.subIDs, ref)) && !slices.Contains(out, k.fp) {
+			out = append(out, k.fp)
 		}
 	}
 	slices.Sort(out)
@@ -519,9 +526,13 @@ func (s *Store) Resolve(key string) (string, []Entry, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var all []string
+	var all []keyNames
 	for _, e := range entries {
-		all = append(all, e.Fingerprint)
+		k := keyNames{fp: e.Fingerprint}
+		for _, sk := range e.Key.Subkeys {
+			k.subIDs = append(k.subIDs, fmt.Sprintf("%016x", sk.PublicKey.KeyId))
+		}
+		all = append(all, k)
 	}
 	fp, err := pickKey(ref, all)
 	if err != nil {
@@ -538,8 +549,8 @@ func (s *Store) Resolve(key string) (string, []Entry, error) {
 
 // pickKey picks the one fingerprint among fps that ref names. A full
 // fingerprint names itself even when no key has it.
-func pickKey(ref string, fps []string) (string, error) {
-	switch m := MatchKeyRef(ref, fps); {
+func pickKey(ref string, keys []keyNames) (string, error) {
+	switch m := matchKeyRef(ref, keys); {
 	case len(m) > 1:
 		return "", errkind.Usagef("key ID %s is ambiguous: it matches %s; give the full fingerprint", strings.ToUpper(ref), strings.Join(m, ", "))
 	case len(m) == 1:

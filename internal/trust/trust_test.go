@@ -318,18 +318,34 @@ func TestPickKeyAmbiguous(t *testing.T) {
 	a := "1111111111111111111111110123456789abcdef"
 	b := "2222222222222222222222220123456789abcdef"
 	c := "3333333333333333333333333333333333333333"
-	_, err := pickKey("0123456789abcdef", []string{a, c, b, a})
+	names := func(fps ...string) []keyNames {
+		var out []keyNames
+		for _, fp := range fps {
+			out = append(out, keyNames{fp: fp})
+		}
+		return out
+	}
+	_, err := pickKey("0123456789abcdef", names(a, c, b, a))
 	if !errors.Is(err, errkind.Usage) || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), b) || strings.Contains(err.Error(), c) {
 		t.Errorf("ambiguous key ID: %v; want a usage error naming %s and %s only", err, a, b)
 	}
-	if got, err := pickKey("3333333333333333", []string{a, b, c}); err != nil || got != c {
+	if got, err := pickKey("3333333333333333", names(a, b, c)); err != nil || got != c {
 		t.Errorf("unique key ID: %q, %v; want %s", got, err, c)
 	}
-	if got, err := pickKey(a, []string{b, c}); err != nil || got != a {
+	if got, err := pickKey(a, names(b, c)); err != nil || got != a {
 		t.Errorf("full fingerprint of no key: %q, %v; want itself", got, err)
 	}
-	if _, err := pickKey("4444444444444444", []string{a, b, c}); !errors.Is(err, errkind.NotFound) {
+	if _, err := pickKey("4444444444444444", names(a, b, c)); !errors.Is(err, errkind.NotFound) {
 		t.Errorf("unknown key ID: %v, want not found", err)
+	}
+	// A subkey ID names its key, and is ambiguous with another key's tail.
+	withSub := []keyNames{{fp: c, subIDs: []string{"5555555555555555"}}, {fp: a}}
+	if got, err := pickKey("5555555555555555", withSub); err != nil || got != c {
+		t.Errorf("subkey ID: %q, %v; want %s", got, err, c)
+	}
+	withSub[1].fp = "1111111111111111111111115555555555555555"
+	if _, err := pickKey("5555555555555555", withSub); !errors.Is(err, errkind.Usage) {
+		t.Errorf("subkey ID that is also a key's tail: %v, want ambiguous", err)
 	}
 }
 
@@ -346,6 +362,10 @@ func TestResolve(t *testing.T) {
 	got, places, err := s.Resolve("0x" + strings.ToUpper(fp[24:]))
 	if err != nil || got != fp || len(places) != 2 || places[0].Prefix != "example.com/app" || places[1].Prefix != "example.org" {
 		t.Fatalf("Resolve(key ID) = %q, %+v, %v; want %s in two prefixes", got, places, err, fp)
+	}
+	// The tutorial key's encryption subkey, as gpg --list-keys shows it.
+	if got, _, err := s.Resolve("582E57BF9A82E849"); err != nil || got != fp {
+		t.Errorf("Resolve(subkey ID) = %q, %v; want %s", got, err, fp)
 	}
 	if _, _, err := s.Resolve(fp[:16]); !errors.Is(err, errkind.NotFound) {
 		t.Errorf("Resolve(leading 16 hex) = %v, want not found (a key ID is the tail)", err)
