@@ -266,7 +266,13 @@ type Entry struct {
 
 // List returns every effective key (masked ones left out), root keys first,
 // then by prefix and fingerprint.
-func (s *Store) List() ([]Entry, error) {
+func (s *Store) List() ([]Entry, error) { return s.list(true) }
+
+// entries is List that keeps a key file it cannot read, with a nil Key, so
+// that such a file can still be found and removed.
+func (s *Store) entries() ([]Entry, error) { return s.list(false) }
+
+func (s *Store) list(strict bool) ([]Entry, error) {
 	var out []Entry
 	add := func(where Where, prefix, rel string) error {
 		files, err := s.merged(rel)
@@ -275,7 +281,7 @@ func (s *Store) List() ([]Entry, error) {
 		}
 		for _, f := range files {
 			e, err := readKey(f.path)
-			if err != nil {
+			if err != nil && strict {
 				return err
 			}
 			out = append(out, Entry{Where: where, Prefix: prefix, Fingerprint: f.fp, Path: f.path, System: f.system, Key: e})
@@ -522,15 +528,17 @@ func (s *Store) Resolve(key string) (string, []Entry, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	entries, err := s.List()
+	entries, err := s.entries()
 	if err != nil {
 		return "", nil, err
 	}
 	var all []keyNames
 	for _, e := range entries {
 		k := keyNames{fp: e.Fingerprint}
-		for _, sk := range e.Key.Subkeys {
-			k.subIDs = append(k.subIDs, fmt.Sprintf("%016x", sk.PublicKey.KeyId))
+		if e.Key != nil {
+			for _, sk := range e.Key.Subkeys {
+				k.subIDs = append(k.subIDs, fmt.Sprintf("%016x", sk.PublicKey.KeyId))
+			}
 		}
 		all = append(all, k)
 	}

@@ -371,3 +371,34 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Resolve(leading 16 hex) = %v, want not found (a key ID is the tail)", err)
 	}
 }
+
+// A key file that cannot be read does not stop Resolve: it can still be
+// named, by fingerprint or key ID, and removed.
+func TestResolveBrokenFile(t *testing.T) {
+	s, local, _ := newStore(t)
+	pub := fixture(t, "tutorial.pub.asc")
+	fp := fpOf(t, pub)
+	if _, err := s.Add(Prefix, "example.com", pub); err != nil {
+		t.Fatal(err)
+	}
+	bad := "0123456789abcdef0123456789abcdef01234567"
+	if err := os.MkdirAll(filepath.Join(local, "root.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(local, "root.d", bad), pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.List(); err == nil {
+		t.Fatal("List with a misnamed key file succeeded; the test needs it to fail")
+	}
+	got, places, err := s.Resolve(strings.ToUpper(bad[24:]))
+	if err != nil || got != bad || len(places) != 1 || places[0].Where != Root {
+		t.Fatalf("Resolve(misnamed file's ID) = %q, %+v, %v; want %s in root", got, places, err, bad)
+	}
+	if got, _, err := s.Resolve(fp[24:]); err != nil || got != fp {
+		t.Errorf("Resolve(good key) beside a broken file = %q, %v", got, err)
+	}
+	if err := s.Remove(bad, ""); err != nil {
+		t.Errorf("Remove(misnamed file) = %v", err)
+	}
+}
