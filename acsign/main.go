@@ -8,7 +8,7 @@
 //	acsign verify [--keyring FILE | --trust-dir DIR] [--name NAME] IMAGE [SIG]
 //	acsign trust [--prefix NAME | --root] [--skip-fingerprint-review] [KEYFILE|URL...]
 //	acsign trust list [--json]
-//	acsign trust rm [--prefix NAME] FINGERPRINT
+//	acsign trust rm [--prefix NAME] FINGERPRINT|KEYID
 //	acsign export --key SECRET
 //	acsign version
 //

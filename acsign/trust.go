@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -332,11 +333,15 @@ func trustRemoveCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "rm",
 		Usage:     "stop trusting a key",
-		UsageText: "acsign trust rm [--prefix NAME] FINGERPRINT",
-		Description: `Removes the key from root.d, or from prefix.d/NAME with --prefix. A key that only the
-system store holds is masked by an empty file of the same name in the local store.`,
+		UsageText: "acsign trust rm [--prefix NAME] FINGERPRINT|KEYID",
+		Description: `Removes the key from root.d, or from prefix.d/NAME with --prefix. Without --prefix, a key
+that is not a root key is removed from the one prefix it is trusted for; if it is trusted for
+several, each is named and nothing is removed. The key is a 40-hex fingerprint or a 16-hex
+key ID (its last 16 hex, or a subkey's), in any case, with an optional 0x; an ID matching several trusted
+keys is refused. A key that only the system store holds is masked by an empty file of the
+same name in the local store.`,
 		Flags: append([]ucli.Flag{
-			&ucli.StringFlag{Name: "prefix", Usage: "remove the key trusted for `NAME` (default: a root key)"},
+			&ucli.StringFlag{Name: "prefix", Usage: "remove the key trusted for `NAME` (default: the root key, else the one prefix it has)"},
 		}, toolflags.Trust()...),
 		Action: trustRemove,
 	}
@@ -346,14 +351,79 @@ func trustRemove(c *ucli.Context) error {
 	if err := cli.NArgs(c, 1, 1); err != nil {
 		return err
 	}
-	fp := strings.ToLower(strings.ReplaceAll(c.Args().First(), " ", ""))
-	if err := toolflags.TrustStore(c).Remove(fp, c.String("prefix")); err != nil {
+	store := toolflags.TrustStore(c)
+	fp, places, err := store.Resolve(c.Args().First())
+	if err != nil {
+		return fmt.Errorf("remove key: %w", err)
+	}
+	prefix := c.String("prefix")
+	where := trust.Root
+	if prefix != "" {
+		where = trust.Prefix
+	} else if len(places) > 0 && !slices.ContainsFunc(places, isRoot) {
+		// Not a root key: like gpg's delete-key, the key named is removed
+		// where it is trusted, when that is one place; several are listed
+		// rather than all removed at once.
+		if len(places) > 1 {
+			return errkind.Usagef("remove key %s: not a root key; it is trusted for %s: give --prefix (%s)", fp, placesText(places), removeHint(places, fp))
+		}
+		where, prefix = trust.Prefix, places[0].Prefix
+	}
+	if err := store.Remove(fp, prefix); err != nil {
+		var others []trust.Entry
+		for _, p := range places {
+			if p.Where != where || p.Prefix != prefix {
+				others = append(others, p)
+			}
+		}
+		if errors.Is(err, errkind.NotFound) && len(others) > 0 {
+			return fmt.Errorf("%w; it is trusted for %s (%s)", err, placesText(others), removeHint(others, fp))
+		}
 		return err
 	}
-	where := trust.Prefix
-	if c.String("prefix") == "" {
-		where = trust.Root
+	log := cli.Logger(c)
+	if where == trust.Root {
+		log.Infof("removed root key %s (trusted for all images)", fp)
+	} else {
+		log.Infof("removed key %s trusted for %s", fp, prefix)
 	}
-	cli.Logger(c).Infof("removed key %s from %s", fp, whereText(where, c.String("prefix")))
+	var still []trust.Entry
+	for _, p := range places {
+		if p.Where != where || p.Prefix != prefix {
+			still = append(still, p)
+		}
+	}
+	if len(still) > 0 {
+		log.Infof("key %s is still trusted for %s", fp, placesText(still))
+	}
 	return nil
+}
+
+func isRoot(e trust.Entry) bool { return e.Where == trust.Root }
+
+// placesText names where a key is trusted: "all images (root)", "prefix
+// example.com/app", ...
+func placesText(places []trust.Entry) string {
+	var out []string
+	for _, p := range places {
+		if p.Where == trust.Root {
+			out = append(out, "all images (root)")
+		} else {
+			out = append(out, "prefix "+p.Prefix)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// removeHint gives the commands that remove the key from each place.
+func removeHint(places []trust.Entry, fp string) string {
+	var out []string
+	for _, p := range places {
+		if p.Where == trust.Root {
+			out = append(out, "acsign trust rm "+fp)
+		} else {
+			out = append(out, "acsign trust rm --prefix "+p.Prefix+" "+fp)
+		}
+	}
+	return strings.Join(out, "; ")
 }

@@ -21,13 +21,16 @@ func discoverCommand() *ucli.Command {
 app string and prints the endpoints: "ACI: <url>, ASC: <url>" lines and a "PublicKeys: a,b" line,
 or with --json one object {"ACIEndpoints":[{"ACI":..,"ASC":..}],"PublicKeys":[..],"Source":..}
 per app. os and arch default to this machine's (AppC names), version to "latest".
-Requests that failed along the way are reported on stderr.`,
+Requests that failed along the way (an https try before the http fallback, a deeper prefix
+without a page) are shown on stderr only with --debug; a failed discovery is one line
+counting them and naming the last.`,
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "insecure", Usage: "allow plain http and skip TLS verification (same as --insecure-options=http,tls)"},
 			cli.InsecureOptionsFlag(),
 			&ucli.IntFlag{Name: "port", Usage: "port to use for discovery requests (`N`)"},
 			&ucli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 			toolflags.IdleTimeout(),
+			cli.DebugFlag,
 		},
 		Action: discover,
 	}
@@ -65,16 +68,19 @@ func discover(c *ucli.Context) error {
 		apps = append(apps, app.WithDefaults())
 	}
 	for _, app := range apps {
+		// Each failed request goes to opts.Log at debug level as it
+		// happens; once discovery succeeds they are noise, and a failure
+		// sums them up in its error.
 		eps, err := discovery.DiscoverEndpoints(c.Context, app, opts)
-		reportAttempts(c, "discover endpoints walk", eps)
 		if err != nil {
 			return fmt.Errorf("discover %s: %w", app, err)
 		}
 		keys, kerr := discovery.DiscoverPublicKeys(c.Context, app, opts)
-		reportAttempts(c, "discover public keys walk", keys)
 		var pub []string
 		if kerr == nil {
 			pub = keys.PublicKeys
+		} else {
+			opts.Log.Debugf("discover %s: %v", app, kerr)
 		}
 		if c.Bool("json") {
 			enc := json.NewEncoder(cli.Stdout(c))
@@ -93,15 +99,4 @@ func discover(c *ucli.Context) error {
 		}
 	}
 	return nil
-}
-
-// reportAttempts prints the failed requests of a walk on stderr, one line
-// each, in the reference's words.
-func reportAttempts(c *ucli.Context, what string, res *discovery.Result) {
-	if res == nil {
-		return
-	}
-	for _, a := range res.Attempts {
-		fmt.Fprintf(cli.Stderr(c), "%s: prefix: %s error: %v\n", what, a.Prefix, a.Err)
-	}
 }

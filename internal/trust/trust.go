@@ -266,7 +266,13 @@ type Entry struct {
 
 // List returns every effective key (masked ones left out), root keys first,
 // then by prefix and fingerprint.
-func (s *Store) List() ([]Entry, error) {
+func (s *Store) List() ([]Entry, error) { return s.list(true) }
+
+// entries is List that keeps a key file it cannot read, with a nil Key, so
+// that such a file can still be found and removed.
+func (s *Store) entries() ([]Entry, error) { return s.list(false) }
+
+func (s *Store) list(strict bool) ([]Entry, error) {
 	var out []Entry
 	add := func(where Where, prefix, rel string) error {
 		files, err := s.merged(rel)
@@ -275,7 +281,7 @@ func (s *Store) List() ([]Entry, error) {
 		}
 		for _, f := range files {
 			e, err := readKey(f.path)
-			if err != nil {
+			if err != nil && strict {
 				return err
 			}
 			out = append(out, Entry{Where: where, Prefix: prefix, Fingerprint: f.fp, Path: f.path, System: f.system, Key: e})
@@ -475,4 +481,90 @@ func ReadAll(r io.Reader) ([]byte, error) {
 		return nil, errkind.Trustf("key larger than %d bytes", pgp.MaxKeyringSize)
 	}
 	return b, nil
+}
+
+// ParseKeyRef normalises a key named by the user: a 40-hex fingerprint or
+// a 16-hex key ID (the fingerprint's last 16 hex, as gpg and acsign's
+// messages print it, or a subkey's ID), in either case, with an optional 0x and spaces.
+func ParseKeyRef(s string) (string, error) {
+	ref := strings.ToLower(strings.Join(strings.Fields(s), ""))
+	ref = strings.TrimPrefix(ref, "0x")
+	ok := len(ref) == 40 || len(ref) == 16
+	for _, c := range ref {
+		ok = ok && ('0' <= c && c <= '9' || 'a' <= c && c <= 'f')
+	}
+	if !ok {
+		return "", errkind.Usagef("key %q: want a 40-hex fingerprint or a 16-hex key ID", s)
+	}
+	return ref, nil
+}
+
+// keyNames is what a key can be named by: its fingerprint and the 16-hex
+// IDs of its subkeys (a signature made by a subkey names that ID).
+type keyNames struct {
+	fp     string
+	subIDs []string
+}
+
+// matchKeyRef returns the distinct fingerprints among keys that ref (from
+// ParseKeyRef) names, sorted.
+func matchKeyRef(ref string, keys []keyNames) []string {
+	var out []string
+	for _, k := range keys {
+		if (strings.HasSuffix(k.fp, ref) || len(ref) == 16 && slices.Contains(k.subIDs, ref)) && !slices.Contains(out, k.fp) {
+			out = append(out, k.fp)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Resolve turns a key reference into the fingerprint of a trusted key and
+// the places (root, prefixes) it is effectively trusted. A full fingerprint
+// that no entry holds is returned with no places, so that Remove can say
+// why; a key ID must name exactly one trusted key.
+func (s *Store) Resolve(key string) (string, []Entry, error) {
+	ref, err := ParseKeyRef(key)
+	if err != nil {
+		return "", nil, err
+	}
+	entries, err := s.entries()
+	if err != nil {
+		return "", nil, err
+	}
+	var all []keyNames
+	for _, e := range entries {
+		k := keyNames{fp: e.Fingerprint}
+		if e.Key != nil {
+			for _, sk := range e.Key.Subkeys {
+				k.subIDs = append(k.subIDs, fmt.Sprintf("%016x", sk.PublicKey.KeyId))
+			}
+		}
+		all = append(all, k)
+	}
+	fp, err := pickKey(ref, all)
+	if err != nil {
+		return "", nil, err
+	}
+	var places []Entry
+	for _, e := range entries {
+		if e.Fingerprint == fp {
+			places = append(places, e)
+		}
+	}
+	return fp, places, nil
+}
+
+// pickKey picks the one fingerprint among fps that ref names. A full
+// fingerprint names itself even when no key has it.
+func pickKey(ref string, keys []keyNames) (string, error) {
+	switch m := matchKeyRef(ref, keys); {
+	case len(m) > 1:
+		return "", errkind.Usagef("key ID %s is ambiguous: it matches %s; give the full fingerprint", strings.ToUpper(ref), strings.Join(m, ", "))
+	case len(m) == 1:
+		return m[0], nil
+	case len(ref) != 40:
+		return "", errkind.NotFoundf("key ID %s: no trusted key has it", strings.ToUpper(ref))
+	}
+	return ref, nil
 }

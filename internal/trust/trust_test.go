@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -285,5 +286,119 @@ func TestDefaultLocalDir(t *testing.T) {
 		if got := DefaultLocalDir(tt.euid, tt.xdg, tt.home); got != tt.want {
 			t.Errorf("DefaultLocalDir(%d, %q, %q) = %q, want %q", tt.euid, tt.xdg, tt.home, got, tt.want)
 		}
+	}
+}
+
+// Key references: gpg's forms are accepted, anything else is a usage error.
+func TestParseKeyRef(t *testing.T) {
+	const fp = "0123456789abcdef0123456789abcdef01234567"
+	good := map[string]string{
+		fp:        fp,
+		"0x" + fp: fp,
+		"0123 4567 89AB CDEF 0123  4567 89ab cdef 0123 4567": fp,
+		"89ABCDEF01234567":   "89abcdef01234567",
+		"0x89abcdef01234567": "89abcdef01234567",
+		"0X89ABCDEF01234567": "89abcdef01234567",
+	}
+	for in, want := range good {
+		got, err := ParseKeyRef(in)
+		if err != nil || got != want {
+			t.Errorf("ParseKeyRef(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0x", "89abcdef", "89abcdef0123456", "89abcdef012345678", "g9abcdef01234567", fp + "0", "../../etc/passwd"} {
+		if _, err := ParseKeyRef(in); !errors.Is(err, errkind.Usage) {
+			t.Errorf("ParseKeyRef(%q) = %v, want a usage error", in, err)
+		}
+	}
+}
+
+// A key ID naming two keys is an error naming both; none is not found.
+func TestPickKeyAmbiguous(t *testing.T) {
+	a := "1111111111111111111111110123456789abcdef"
+	b := "2222222222222222222222220123456789abcdef"
+	c := "3333333333333333333333333333333333333333"
+	names := func(fps ...string) []keyNames {
+		var out []keyNames
+		for _, fp := range fps {
+			out = append(out, keyNames{fp: fp})
+		}
+		return out
+	}
+	_, err := pickKey("0123456789abcdef", names(a, c, b, a))
+	if !errors.Is(err, errkind.Usage) || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), b) || strings.Contains(err.Error(), c) {
+		t.Errorf("ambiguous key ID: %v; want a usage error naming %s and %s only", err, a, b)
+	}
+	if got, err := pickKey("3333333333333333", names(a, b, c)); err != nil || got != c {
+		t.Errorf("unique key ID: %q, %v; want %s", got, err, c)
+	}
+	if got, err := pickKey(a, names(b, c)); err != nil || got != a {
+		t.Errorf("full fingerprint of no key: %q, %v; want itself", got, err)
+	}
+	if _, err := pickKey("4444444444444444", names(a, b, c)); !errors.Is(err, errkind.NotFound) {
+		t.Errorf("unknown key ID: %v, want not found", err)
+	}
+	// A subkey ID names its key, and is ambiguous with another key's tail.
+	withSub := []keyNames{{fp: c, subIDs: []string{"5555555555555555"}}, {fp: a}}
+	if got, err := pickKey("5555555555555555", withSub); err != nil || got != c {
+		t.Errorf("subkey ID: %q, %v; want %s", got, err, c)
+	}
+	withSub[1].fp = "1111111111111111111111115555555555555555"
+	if _, err := pickKey("5555555555555555", withSub); !errors.Is(err, errkind.Usage) {
+		t.Errorf("subkey ID that is also a key's tail: %v, want ambiguous", err)
+	}
+}
+
+// Resolve finds a real key by its ID, in every place it is trusted.
+func TestResolve(t *testing.T) {
+	s, _, _ := newStore(t)
+	pub := fixture(t, "tutorial.pub.asc")
+	fp := fpOf(t, pub)
+	for _, p := range []string{"example.com/app", "example.org"} {
+		if _, err := s.Add(Prefix, p, pub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, places, err := s.Resolve("0x" + strings.ToUpper(fp[24:]))
+	if err != nil || got != fp || len(places) != 2 || places[0].Prefix != "example.com/app" || places[1].Prefix != "example.org" {
+		t.Fatalf("Resolve(key ID) = %q, %+v, %v; want %s in two prefixes", got, places, err, fp)
+	}
+	// The tutorial key's encryption subkey, as gpg --list-keys shows it.
+	if got, _, err := s.Resolve("582E57BF9A82E849"); err != nil || got != fp {
+		t.Errorf("Resolve(subkey ID) = %q, %v; want %s", got, err, fp)
+	}
+	if _, _, err := s.Resolve(fp[:16]); !errors.Is(err, errkind.NotFound) {
+		t.Errorf("Resolve(leading 16 hex) = %v, want not found (a key ID is the tail)", err)
+	}
+}
+
+// A key file that cannot be read does not stop Resolve: it can still be
+// named, by fingerprint or key ID, and removed.
+func TestResolveBrokenFile(t *testing.T) {
+	s, local, _ := newStore(t)
+	pub := fixture(t, "tutorial.pub.asc")
+	fp := fpOf(t, pub)
+	if _, err := s.Add(Prefix, "example.com", pub); err != nil {
+		t.Fatal(err)
+	}
+	bad := "0123456789abcdef0123456789abcdef01234567"
+	if err := os.MkdirAll(filepath.Join(local, "root.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(local, "root.d", bad), pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.List(); err == nil {
+		t.Fatal("List with a misnamed key file succeeded; the test needs it to fail")
+	}
+	got, places, err := s.Resolve(strings.ToUpper(bad[24:]))
+	if err != nil || got != bad || len(places) != 1 || places[0].Where != Root {
+		t.Fatalf("Resolve(misnamed file's ID) = %q, %+v, %v; want %s in root", got, places, err, bad)
+	}
+	if got, _, err := s.Resolve(fp[24:]); err != nil || got != fp {
+		t.Errorf("Resolve(good key) beside a broken file = %q, %v", got, err)
+	}
+	if err := s.Remove(bad, ""); err != nil {
+		t.Errorf("Remove(misnamed file) = %v", err)
 	}
 }
