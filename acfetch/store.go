@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/acikit/acikit/internal/errkind"
 	"github.com/acikit/acikit/internal/pgp"
 	"github.com/acikit/acikit/internal/store"
+	"github.com/acikit/acikit/internal/toolflags"
 )
 
 func listCommand() *ucli.Command {
@@ -193,10 +197,42 @@ func withStore(min, max int, f func(c *ucli.Context, st *store.Store) error) ucl
 		if err := cli.NArgs(c, min, max); err != nil {
 			return err
 		}
-		st, err := openStore(c)
+		st, done, err := openStoreToLook(c)
 		if err != nil {
 			return err
 		}
+		defer done()
 		return f(c, st)
 	}
+}
+
+// openStoreToLook opens the store for the commands that only look at it or
+// remove from it: they make nothing. A store directory the user named (flag
+// or environment) that is missing or holds no store is an error naming it,
+// so a typo shows instead of an empty store appearing. The default one
+// missing means no images yet: the command runs on an empty store in a
+// temporary directory, so list, gc and verify report nothing and rm, export
+// and cat-manifest say the image is not there, as on a fresh store.
+func openStoreToLook(c *ucli.Context) (*store.Store, func(), error) {
+	dir := toolflags.StorePath(c)
+	if _, err := os.Stat(filepath.Join(dir, store.IndexFile)); errors.Is(err, fs.ErrNotExist) {
+		if c.IsSet("store-dir") {
+			if _, derr := os.Stat(dir); derr != nil {
+				return nil, nil, errkind.NotFoundf("image store %s does not exist (acfetch makes it on the first fetch)", dir)
+			}
+			return nil, nil, errkind.NotFoundf("image store %s: no store there (%s is missing)", dir, store.IndexFile)
+		}
+		tmp, err := os.MkdirTemp("", "acfetch-empty-store-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("empty store: %w", err)
+		}
+		st, err := store.Open(tmp, store.Options{Log: cli.Logger(c)})
+		if err != nil {
+			os.RemoveAll(tmp)
+			return nil, nil, err
+		}
+		return st, func() { os.RemoveAll(tmp) }, nil
+	}
+	st, err := openStore(c)
+	return st, func() {}, err
 }

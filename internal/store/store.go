@@ -84,6 +84,10 @@ var ErrNotFound = errors.New("image not in store")
 // ErrAmbiguous is returned when an ID prefix matches more than one image.
 var ErrAmbiguous = errors.New("ambiguous image ID")
 
+// IndexFile is the store's index, under its directory: a directory without
+// it holds no store.
+const IndexFile = "index.db"
+
 // Open opens (creating if needed) the store in dir and removes temporary
 // files that no live import holds.
 func Open(dir string, opts Options) (*Store, error) {
@@ -101,7 +105,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	// Create the index (and its buckets) once, under the exclusive lock, so
 	// that readers can always open it read-only.
-	if _, err := os.Stat(s.path("index.db")); err != nil {
+	if _, err := os.Stat(s.path(IndexFile)); err != nil {
 		err := s.update(func(tx *bbolt.Tx) error {
 			for _, b := range [][]byte{bucketImages, bucketRemotes} {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -161,9 +165,9 @@ func flock(f *os.File, how int) error {
 // The index is never kept open: bbolt holds a file lock while open, and a
 // long download must not block other processes.
 func (s *Store) openDB(readOnly bool) (*bbolt.DB, error) {
-	db, err := bbolt.Open(s.path("index.db"), 0o644, &bbolt.Options{ReadOnly: readOnly, Timeout: time.Minute})
+	db, err := bbolt.Open(s.path(IndexFile), 0o644, &bbolt.Options{ReadOnly: readOnly, Timeout: time.Minute})
 	if err != nil {
-		return nil, fmt.Errorf("open store index %s: %w", s.path("index.db"), err)
+		return nil, fmt.Errorf("open store index %s: %w", s.path(IndexFile), err)
 	}
 	return db, nil
 }

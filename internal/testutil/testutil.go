@@ -181,7 +181,16 @@ type Result struct {
 // Run runs a binary with args and optional stdin, without a shell.
 func Run(t testing.TB, stdin []byte, bin string, args ...string) Result {
 	t.Helper()
+	return RunEnv(t, nil, stdin, bin, args...)
+}
+
+// RunEnv is Run with env (NAME=VALUE) added to the test's environment.
+func RunEnv(t testing.TB, env []string, stdin []byte, bin string, args ...string) Result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	if stdin != nil {
