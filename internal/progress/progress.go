@@ -123,6 +123,15 @@ func (b *Bar) redraw(force bool) {
 	if b.closed {
 		return
 	}
+	if b.total > 0 && b.done >= b.total {
+		// Complete: clear the line now, since the caller may log (say, a
+		// verified signature) before it gets to Close.
+		b.closed = true
+		if b.drawn {
+			io.WriteString(b.w, "\r\x1b[K")
+		}
+		return
+	}
 	now := b.now()
 	if b.drawn && !force && now.Sub(b.last) < throttle {
 		return

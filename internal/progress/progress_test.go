@@ -99,6 +99,22 @@ func TestBarFitsWidth(t *testing.T) {
 	}
 }
 
+// A complete bar clears its line at once: the caller may log before Close.
+func TestBarClearsWhenComplete(t *testing.T) {
+	var out bytes.Buffer
+	b := newBar(&out, "Downloading ACI", "https://example.com/a.aci", 2048, 80, time.Now)
+	b.Write(make([]byte, 1024))
+	b.Write(make([]byte, 1024))
+	if !strings.HasSuffix(out.String(), "\r\x1b[K") {
+		t.Errorf("complete bar = %q, want its line cleared", out.String())
+	}
+	n := out.Len()
+	b.Close()
+	if out.Len() != n {
+		t.Errorf("Close after completion wrote %q", out.String()[n:])
+	}
+}
+
 // A short name is never shortened.
 func TestBarShortName(t *testing.T) {
 	var out bytes.Buffer
