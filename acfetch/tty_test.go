@@ -60,8 +60,18 @@ func TestProgressFitsTerminal(t *testing.T) {
 		t.Errorf("the long URL is not shortened: %q", r.Stderr)
 	}
 
-	// stderr a pipe: messages only, no bar bytes.
+	// --quiet on a terminal: no bar either.
 	rm := fx.run(t, "rm", strings.TrimSpace(r.Stdout))
+	if rm.Code != 0 {
+		t.Fatalf("acfetch rm: exit %d, stderr %q", rm.Code, rm.Stderr)
+	}
+	q := testutil.RunStderrTTY(t, nil, 80, bin, "fetch", "--quiet", "--store-dir", fx.storeDir, "--trust-dir", fx.trustDir, "--system-trust-dir", "", "--insecure-options=http", long)
+	if q.Code != 0 || strings.ContainsAny(q.Stderr, "\r\x1b") || strings.Contains(q.Stderr, "Downloading") {
+		t.Errorf("acfetch fetch --quiet on a terminal: exit %d, stderr %q; want 0 and no bar", q.Code, q.Stderr)
+	}
+
+	// stderr a pipe: messages only, no bar bytes.
+	rm = fx.run(t, "rm", strings.TrimSpace(q.Stdout))
 	if rm.Code != 0 {
 		t.Fatalf("acfetch rm: exit %d, stderr %q", rm.Code, rm.Stderr)
 	}

@@ -72,6 +72,12 @@ func TestProgressOnTerminal(t *testing.T) {
 		t.Errorf("no bar drawn: %q", r.Stderr)
 	}
 
+	// --quiet on a terminal: neither the message nor a bar.
+	q := testutil.RunStderrTTY(t, archive, 80, bin, "--quiet", "--compression", "none", "-o", "-", "-")
+	if q.Code != 0 || q.Stderr != "" {
+		t.Errorf("docker2aci --quiet - on a terminal: exit %d, stderr %q; want 0 and nothing", q.Code, q.Stderr)
+	}
+
 	// stderr a pipe: no bar, no escapes.
 	p := testutil.Run(t, archive, bin, "--compression", "none", "-o", filepath.Join(dir, "out.aci"), "-")
 	if p.Code != 0 {
