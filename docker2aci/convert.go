@@ -41,15 +41,23 @@ func convert(c *ucli.Context) error {
 		return err
 	}
 	lg := opts.Log
-	bar := newProgress(c)
+	bar := newProgress(c, arg)
 	defer bar.finish()
 	opts.Progress = bar.update
+	if src.Kind == dockerconv.Archive && src.Path == "-" {
+		// Spooling a big archive from a pipe takes a while with nothing
+		// else to show.
+		lg.Infof("reading the archive from stdin")
+	}
 	lg.Debugf("getting image info for %s", arg)
 	im, err := dockerconv.Open(c.Context, src, opts)
 	if err != nil {
 		return fmt.Errorf("conversion error: %w", err)
 	}
 	defer im.Close()
+	if n := im.Name(); n != "" {
+		bar.setName(n)
+	}
 	if c.Bool("nosquash") {
 		return writeLayers(c, im)
 	}

@@ -1,51 +1,46 @@
 package main
 
 import (
-	"os"
-	"time"
+	"io"
 
 	"github.com/acikit/acikit/internal/cli"
-	"github.com/schollz/progressbar/v3"
+	iprogress "github.com/acikit/acikit/internal/progress"
 	ucli "github.com/urfave/cli/v2"
-	"golang.org/x/term"
 )
 
-// progress draws a byte counter on stderr when it is a terminal and --quiet
-// is off; otherwise it does nothing.
+// progress draws "Converting NAME [bar] done/total rate ETA" on stderr when
+// it is a terminal and --quiet is off; otherwise it does nothing. The bar
+// starts on the first layer bytes, once the image (and its name) is known.
 type progress struct {
-	bar *progressbar.ProgressBar
+	w    io.Writer
+	name string
+	bar  *iprogress.Bar
+	on   bool
+	done bool
 }
 
-func newProgress(c *ucli.Context) *progress {
-	f, ok := cli.Stderr(c).(*os.File)
-	if !ok || c.Bool("quiet") || !term.IsTerminal(int(f.Fd())) {
-		return &progress{}
-	}
-	p := &progress{}
-	p.bar = progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription("converting"),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-	return p
+func newProgress(c *ucli.Context, name string) *progress {
+	return &progress{w: cli.Stderr(c), name: name, on: iprogress.Enabled(cli.Stderr(c), c.Bool("quiet"))}
 }
+
+// setName names the image once it is open (an archive on stdin has no
+// name until its manifest is read).
+func (p *progress) setName(name string) { p.name = name }
 
 // update is the dockerconv.Options.Progress callback.
 func (p *progress) update(done, total int64) {
-	if p.bar == nil {
+	if !p.on || p.done {
 		return
 	}
-	if total > 0 && p.bar.GetMax64() != total {
-		p.bar.ChangeMax64(total)
+	if p.bar == nil {
+		p.bar = iprogress.NewNamed(p.w, "Converting", p.name, total)
 	}
-	p.bar.Set64(done)
+	p.bar.Set(done, total)
 }
 
 func (p *progress) finish() {
 	if p.bar != nil {
-		p.bar.Finish()
-		p.bar = nil
+		p.bar.Close()
 	}
+	p.done = true
 }

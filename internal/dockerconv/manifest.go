@@ -45,6 +45,15 @@ func (im *Image) aciName() (types.ACIdentifier, error) {
 	return types.ACIdentifier(s), nil
 }
 
+// Name is the image's repository and tag as the source names them
+// (example/tool:1.0), or "" when it has none.
+func (im *Image) Name() string {
+	if im.repository == "" || im.tag == "" {
+		return im.repository
+	}
+	return im.repository + ":" + im.tag
+}
+
 // FileBase is the output file name without ".aci": the repository with "/"
 // as "-", then "-<tag>" when there is a tag (library-busybox-latest).
 func (im *Image) FileBase() string {

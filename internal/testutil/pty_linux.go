@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -60,4 +61,52 @@ func RunStdoutTTY(t testing.TB, stdin []byte, bin string, args ...string) Result
 		code = ee.ExitCode()
 	}
 	return Result{Stdout: so.String(), Stderr: se.String(), Code: code}
+}
+
+// RunStderrTTY runs bin with its stderr on a terminal cols columns wide
+// (stdin and stdout are not): Stderr is what reached the terminal, as a
+// user would see it drawn (carriage returns and escapes included).
+func RunStderrTTY(t testing.TB, stdin []byte, cols int, bin string, args ...string) Result {
+	t.Helper()
+	m, s := OpenPTY(t)
+	if err := unix.IoctlSetWinsize(int(s.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: uint16(cols)}); err != nil {
+		t.Fatalf("set pty size: %v", err)
+	}
+	// Raw output: the line discipline would otherwise turn \n into \r\n.
+	tio, err := unix.IoctlGetTermios(int(s.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatalf("get pty termios: %v", err)
+	}
+	tio.Oflag &^= unix.OPOST
+	if err := unix.IoctlSetTermios(int(s.Fd()), unix.TCSETS, tio); err != nil {
+		t.Fatalf("set pty termios: %v", err)
+	}
+	cmd := exec.Command(bin, args...)
+	var so bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, s
+	cmd.Stdin = bytes.NewReader(stdin)
+	var se bytes.Buffer
+	done := make(chan struct{})
+	go func() { io.Copy(&se, m); close(done) }()
+	err = cmd.Run()
+	s.Close()
+	<-done
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("run %s %s: %v", bin, strings.Join(args, " "), err)
+		}
+		code = ee.ExitCode()
+	}
+	return Result{Stdout: so.String(), Stderr: se.String(), Code: code}
+}
+
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+
+// TerminalLines splits what a program drew on a terminal into the lines
+// it showed: a redraw starts at \r, and ANSI escapes take no columns.
+func TerminalLines(s string) []string {
+	s = ansiEscape.ReplaceAllString(s, "")
+	return strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' })
 }
