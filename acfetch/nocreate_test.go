@@ -78,13 +78,7 @@ func TestDefaultStoreMissingIsEmpty(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 		var so, se bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &so, &se
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
+		code := testutil.ExitCode(t, cmd.Run(), bin, tt.args...)
 		if code != tt.code || strings.Contains(se.String(), "mkdir") {
 			t.Errorf("acfetch %q as nobody: exit %d, stderr %q; want %d", tt.args, code, se.String(), tt.code)
 		}

@@ -52,14 +52,7 @@ func RunStdoutTTY(t testing.TB, stdin []byte, bin string, args ...string) Result
 	err := cmd.Run()
 	s.Close() // the master reads EOF (EIO) once no slave is open
 	<-done
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("run %s %s: %v", bin, strings.Join(args, " "), err)
-		}
-		code = ee.ExitCode()
-	}
+	code := ExitCode(t, err, bin, args...)
 	return Result{Stdout: so.String(), Stderr: se.String(), Code: code}
 }
 
@@ -91,14 +84,7 @@ func RunStderrTTY(t testing.TB, stdin []byte, cols int, bin string, args ...stri
 	err = cmd.Run()
 	s.Close()
 	<-done
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("run %s %s: %v", bin, strings.Join(args, " "), err)
-		}
-		code = ee.ExitCode()
-	}
+	code := ExitCode(t, err, bin, args...)
 	return Result{Stdout: so.String(), Stderr: se.String(), Code: code}
 }
 

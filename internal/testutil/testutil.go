@@ -6,6 +6,7 @@ package testutil
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -184,6 +185,20 @@ func Run(t testing.TB, stdin []byte, bin string, args ...string) Result {
 	return RunEnv(t, nil, stdin, bin, args...)
 }
 
+// ExitCode is the exit status that err, from running bin with args, says:
+// 0 for nil; a failure to start fails the test.
+func ExitCode(t testing.TB, err error, bin string, args ...string) int {
+	t.Helper()
+	if err == nil {
+		return 0
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("run %s %s: %v", bin, strings.Join(args, " "), err)
+	}
+	return ee.ExitCode()
+}
+
 // RunEnv is Run with env (NAME=VALUE) added to the test's environment.
 func RunEnv(t testing.TB, env []string, stdin []byte, bin string, args ...string) Result {
 	t.Helper()
@@ -197,13 +212,6 @@ func RunEnv(t testing.TB, env []string, stdin []byte, bin string, args ...string
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
 	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("run %s %s: %v", bin, strings.Join(args, " "), err)
-		}
-		code = ee.ExitCode()
-	}
+	code := ExitCode(t, err, bin, args...)
 	return Result{Stdout: so.String(), Stderr: se.String(), Code: code}
 }
