@@ -367,6 +367,13 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 		case <-ctx.Done():
 			lg.Infof("stopping pod %s (SIGTERM, SIGKILL after %v)", pd.UUID, po.stopTimeout)
 			sp.Stop(po.stopTimeout)
+		case <-sp.Failed():
+			// A pod fails as one, as in rkt: the first app to fail stops
+			// the others, and its code is acrun's.
+			if len(preps) > 1 {
+				lg.Infof("app %s failed: stopping pod %s (SIGTERM, SIGKILL after %v)", sp.FailedApp(), pd.UUID, po.stopTimeout)
+			}
+			sp.Stop(po.stopTimeout)
 		case <-done:
 		}
 	}()
@@ -400,7 +407,15 @@ func (r *runner) start(ctx context.Context, lg *log.Logger, phase func(string), 
 	if werr != nil {
 		lg.Warnf("pod %s: %v", pd.UUID, werr)
 	}
-	return appsExit(lg, status, results), nil
+	code := appsExit(lg, status, results)
+	if first := sp.FailedApp(); first != "" {
+		for i, res := range results {
+			if res.Name == first {
+				code = status.Apps[i].ExitCode
+			}
+		}
+	}
+	return code, nil
 }
 
 // metadataServer serves the metadata service for the pod's apps on ln.

@@ -44,6 +44,8 @@ type Pod struct {
 	allUp    chan struct{}
 	ended    map[string]bool // "exited" seen
 	appsDone chan struct{}
+	failed   chan struct{} // closed when the first app fails
+	failedBy string        // that app
 	done     chan struct{}
 	waitErr  error
 	killOnce sync.Once
@@ -86,6 +88,7 @@ func Start(ctx context.Context, spec *PodSpec, opts *Options) (_ *Pod, err error
 		allUp:    make(chan struct{}),
 		ended:    map[string]bool{},
 		appsDone: make(chan struct{}),
+		failed:   make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	// What init needs at its start (stdio, cgroups) is taken from spec
@@ -579,6 +582,10 @@ func (p *Pod) handle(rep report) {
 			s.ExitCode = ws.ExitStatus()
 		}
 		p.log.Debugf("app %s exited: code %d signal %v oom %v %s", rep.App, s.ExitCode, s.Signal, s.OOMKilled, s.Err)
+		if s.ExitCode != 0 && p.failedBy == "" {
+			p.failedBy = rep.App
+			close(p.failed)
+		}
 	}
 	p.reported[rep.App] = true
 	if rep.Event == "exited" {
@@ -612,6 +619,18 @@ func (p *Pod) markAllUpLocked() {
 	default:
 		close(p.allUp)
 	}
+}
+
+// Failed is closed when an app of the pod first fails (exits non-zero, by
+// a signal, or does not start); FailedApp then names it. A pod is one unit,
+// as in rkt: the caller stops the others.
+func (p *Pod) Failed() <-chan struct{} { return p.failed }
+
+// FailedApp is the first app that failed, "" while none has.
+func (p *Pod) FailedApp() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failedBy
 }
 
 // Pid is the host pid of the pod's init (pid 1 inside the pod).
