@@ -358,9 +358,15 @@ func TestRktFunctional(t *testing.T) {
 		// rkt_devices_test.go: the devices an app may make and use.
 		{name: "mknod of /dev/null's device", rkt: "TestDevices (rkt_devices_test.go)",
 			args: sh("mknod /dev/null2 c 1 3 && echo x > /dev/null2 && echo succeed"), stdout: "^succeed\n$"},
-		{name: "a device node made in /dev opens", rkt: "TestDevices (rkt_devices_test.go: mknod c 5 2 /ptmx fails)",
-			differs: "missing: acrun has no device allow-list (rkt's devices cgroup: systemd's DevicePolicy=closed), and /dev is a tmpfs without nodev, so an app with the default CAP_MKNOD can make and open any device node there, here the legacy ptmx (5:2), whose read blocks until timeout kills it (143); the overlay root file system is nodev, but --no-overlay's copy is not",
-			args:    sh("mknod /dev/ptmx2 c 5 2 && timeout 1 head -c 1 /dev/ptmx2 >/dev/null; echo rc=$?"), stdout: "^rc=143\n$"},
+		{name: "a device node made in /dev does not open", rkt: "TestDevices (rkt_devices_test.go: mknod c 10 237 /loop-control fails)",
+			differs: "acrun allows mknod of any node, as runc does, and refuses opening one outside the allow-list (EPERM), where rkt refused the mknod itself",
+			args:    sh("mknod /dev/lc c 10 237 && echo made && head -c 1 /dev/lc; echo rc=$?"), stdout: "^made\nrc=1\n$", stderr: "Operation not permitted"},
+		{name: "a block device made in /dev does not open", rkt: "TestDevices (rkt_devices_test.go)",
+			differs: "as above: the mknod succeeds, the open fails",
+			args:    sh("mknod /dev/loop0x b 7 0 && echo made && head -c 1 /dev/loop0x; echo rc=$?"), stdout: "^made\nrc=1\n$", stderr: "Operation not permitted"},
+		{name: "the standard device nodes work", rkt: "TestDevices (rkt_devices_test.go: no restriction on /dev/null)",
+			args:   sh("echo x > /dev/null && head -c 3 /dev/zero | wc -c && head -c 3 /dev/urandom | wc -c && head -c 3 /dev/random | wc -c && head -c 3 /dev/full | wc -c && { echo x > /dev/full; echo full=$?; } && mknod /dev/z2 c 1 5 && head -c 2 /dev/z2 | wc -c"),
+			stdout: "^3\n3\n3\n3\nfull=1\n2\n$"},
 
 		// Networking: rkt_net_test.go.
 		{name: "--net=host shares the host's network namespace", rkt: "TestNetHost (rkt_net_test.go)", check: checkNetNS("--net=host", true, "")},

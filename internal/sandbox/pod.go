@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -358,11 +359,16 @@ func (p *Pod) makeCgroups(spec *PodSpec, apps []appConfig) (*cgroup.Cgroup, erro
 		_, _ = rand.Read(b[:])
 		name = "acikit/pod-" + hex.EncodeToString(b[:])
 	}
-	cg, err := l.Create(name, []string{"memory", "cpu"})
+	cg, err := l.Create(name, []string{"memory", "cpu", "devices"})
 	if err != nil {
 		return nil, err
 	}
 	p.cg = cg
+	// Before any process or child cgroup: children inherit the list, and
+	// v1 refuses "deny all" in a cgroup that has children.
+	if _, err := cg.SetDevices(append(slices.Clone(cgroup.DefaultDevices), volumeDevices(spec)...)); err != nil {
+		return nil, err
+	}
 	initCg := cg
 	v2 := false
 	for _, d := range cg.Dirs() {
@@ -398,6 +404,53 @@ func (p *Pod) makeCgroups(spec *PodSpec, apps []appConfig) (*cgroup.Cgroup, erro
 		}
 	}
 	return initCg, nil
+}
+
+// volumeDevices allows the device nodes the user bound into the pod: a
+// volume whose source is a device node, or the nodes under a directory
+// volume (as /dev), as rkt allowed host volumes' devices.
+func volumeDevices(spec *PodSpec) []string {
+	var rules []string
+	add := func(fi os.FileInfo) {
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok || fi.Mode()&os.ModeDevice == 0 {
+			return
+		}
+		kind := "b"
+		if fi.Mode()&os.ModeCharDevice != 0 {
+			kind = "c"
+		}
+		r := fmt.Sprintf("%s %d:%d rwm", kind, unix.Major(uint64(st.Rdev)), unix.Minor(uint64(st.Rdev)))
+		if !slices.Contains(rules, r) {
+			rules = append(rules, r)
+		}
+	}
+	for _, a := range spec.Apps {
+		for _, m := range a.Mounts {
+			fi, err := os.Lstat(m.Source)
+			if err != nil {
+				continue
+			}
+			if !fi.IsDir() {
+				add(fi)
+				continue
+			}
+			// Bounded: a volume of a large tree is not a device directory.
+			seen := 0
+			_ = filepath.WalkDir(m.Source, func(_ string, e os.DirEntry, err error) error {
+				if seen++; err != nil || seen > 20000 {
+					return filepath.SkipAll
+				}
+				if e.Type()&os.ModeDevice != 0 {
+					if fi, err := e.Info(); err == nil {
+						add(fi)
+					}
+				}
+				return nil
+			})
+		}
+	}
+	return rules
 }
 
 // stdioFile turns an os/exec-style stream into a file for the child. The
