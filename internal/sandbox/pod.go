@@ -430,7 +430,7 @@ func markNodevDev(apps []appConfig) {
 // volume (as /dev), as rkt allowed host volumes' devices.
 func volumeDevices(spec *PodSpec) []string {
 	var rules []string
-	add := func(fi os.FileInfo) {
+	add := func(fi os.FileInfo, ro bool) {
 		st, ok := fi.Sys().(*syscall.Stat_t)
 		if !ok || fi.Mode()&os.ModeDevice == 0 {
 			return
@@ -439,7 +439,12 @@ func volumeDevices(spec *PodSpec) []string {
 		if fi.Mode()&os.ModeCharDevice != 0 {
 			kind = "c"
 		}
-		r := fmt.Sprintf("%s %d:%d rwm", kind, unix.Major(uint64(st.Rdev)), unix.Minor(uint64(st.Rdev)))
+		// A read-only mount does not stop writes to a device: the list does.
+		access := "rwm"
+		if ro {
+			access = "rm"
+		}
+		r := fmt.Sprintf("%s %d:%d %s", kind, unix.Major(uint64(st.Rdev)), unix.Minor(uint64(st.Rdev)), access)
 		if !slices.Contains(rules, r) {
 			rules = append(rules, r)
 		}
@@ -451,7 +456,7 @@ func volumeDevices(spec *PodSpec) []string {
 				continue
 			}
 			if !fi.IsDir() {
-				add(fi)
+				add(fi, m.ReadOnly)
 				continue
 			}
 			// Bounded: a volume of a large tree is not a device directory.
@@ -462,7 +467,7 @@ func volumeDevices(spec *PodSpec) []string {
 				}
 				if e.Type()&os.ModeDevice != 0 {
 					if fi, err := e.Info(); err == nil {
-						add(fi)
+						add(fi, m.ReadOnly)
 					}
 				}
 				return nil

@@ -300,3 +300,25 @@ true`
 		})
 	}
 }
+
+// TestDevicesReadOnlyVolume: a read-only mount does not stop writes to a
+// device node, so the devices cgroup allows a read-only volume's node for
+// reading only.
+func TestDevicesReadOnlyVolume(t *testing.T) {
+	root := busyboxRoot(t)
+	if _, err := os.Stat("/dev/loop-control"); err != nil {
+		t.Skip("no /dev/loop-control on this host")
+	}
+	if l, err := cgroupLayout(); err != nil || l.V1["devices"] == "" {
+		t.Skip("no v1 devices controller")
+	}
+	app := sh("a", root, `head -c 1 /ro/lc 2>&1 | grep -c 'Operation not permitted'; (echo x > /ro/lc) 2>&1 | grep -c 'Operation not permitted'; true`)
+	app.Mounts = []Mount{{Source: "/dev/loop-control", Target: "/ro/lc", ReadOnly: true}}
+	st, out := runPod(t, &PodSpec{Apps: []AppSpec{app}})
+	if st.ExitCode != 0 || st.Err != "" {
+		t.Errorf("app status = %+v (output %q), want exit 0", st, out)
+	}
+	if want := "0\n1\n"; out != want {
+		t.Errorf("output = %q, want %q (read allowed, write refused)", out, want)
+	}
+}
