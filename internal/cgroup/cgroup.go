@@ -590,3 +590,45 @@ func killAll(dir string) {
 		}
 	}
 }
+
+// DefaultDevices is the allow-list every app gets, as runc's and rkt's
+// default: the standard nodes of /dev, the devpts ptys, and mknod (not
+// open) of any node, so an image that makes its own /dev/null still works
+// while a node made for a host disk cannot be opened.
+var DefaultDevices = []string{
+	"c *:* m",
+	"b *:* m",
+	"c 1:3 rwm",   // null
+	"c 1:5 rwm",   // zero
+	"c 1:7 rwm",   // full
+	"c 1:8 rwm",   // random
+	"c 1:9 rwm",   // urandom
+	"c 5:0 rwm",   // tty
+	"c 5:1 rwm",   // console
+	"c 5:2 rwm",   // ptmx
+	"c 136:* rwm", // pts
+}
+
+// SetDevices confines c's v1 devices hierarchy to the allow-list rules
+// (devices.allow lines): it denies everything first, then allows each rule.
+// Cgroups created under c afterwards inherit the list. It returns false
+// when c spans no v1 devices hierarchy (pure v2 hosts, where the kernel
+// wants a BPF program instead).
+func (c *Cgroup) SetDevices(rules []string) (bool, error) {
+	set := false
+	for _, d := range c.dirs {
+		if isV2(d) || !exists(d, "devices.deny") {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(d, "devices.deny"), []byte("a"), 0); err != nil {
+			return false, fmt.Errorf("set cgroup devices %s: %w", d, err)
+		}
+		for _, r := range rules {
+			if err := os.WriteFile(filepath.Join(d, "devices.allow"), []byte(r), 0); err != nil {
+				return false, fmt.Errorf("allow device %q in cgroup %s: %w", r, d, err)
+			}
+		}
+		set = true
+	}
+	return set, nil
+}

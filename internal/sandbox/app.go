@@ -193,7 +193,7 @@ func buildView(a *appConfig, argv []string) (string, error) {
 		return "", err
 	}
 
-	if err := mountSpecial(a.Terminal, console); err != nil {
+	if err := mountSpecial(a.Terminal, a.NodevDev, console); err != nil {
 		return "", err
 	}
 	for i, m := range a.Mounts {
@@ -232,7 +232,7 @@ func buildView(a *appConfig, argv []string) (string, error) {
 }
 
 // mountSpecial builds /proc, /dev and /sys in the (pivoted) app root.
-func mountSpecial(terminal bool, console int) error {
+func mountSpecial(terminal, nodev bool, console int) error {
 	const nsd = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	type mnt struct {
 		src, dst, fstype string
@@ -256,6 +256,11 @@ func mountSpecial(terminal bool, console int) error {
 		if m.dst == "/dev" {
 			if err := makeDev(); err != nil {
 				return err
+			}
+			if nodev {
+				if err := nodevDev(); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -315,6 +320,23 @@ func makeDev() error {
 		if err := os.Symlink(l[0], l[1]); err != nil {
 			return fmt.Errorf("create %s: %w", l[1], err)
 		}
+	}
+	return nil
+}
+
+// nodevDev is the allow-list where no devices cgroup enforces one: each
+// standard node is bound onto itself (a mount of its own, without nodev),
+// then /dev is remounted nodev, so a node the app makes there cannot be
+// opened. The app lacks CAP_SYS_ADMIN to undo either.
+func nodevDev() error {
+	for _, n := range []string{"null", "zero", "full", "random", "urandom", "tty"} {
+		p := "/dev/" + n
+		if err := unix.Mount(p, p, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind %s: %w", p, err)
+		}
+	}
+	if err := unix.Mount("tmpfs", "/dev", "", unix.MS_REMOUNT|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_STRICTATIME, "mode=755,size=65536k"); err != nil {
+		return fmt.Errorf("remount /dev nodev: %w", err)
 	}
 	return nil
 }

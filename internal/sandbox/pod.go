@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -268,7 +269,7 @@ func (p *Pod) finishConfig(cfg *podConfig, spec *PodSpec, opts *Options) (*os.Fi
 		if err != nil {
 			return nil, err
 		}
-		ac.Stdio, ac.Birth, ac.CgroupProcs = cfg.Apps[i].Stdio, cfg.Apps[i].Birth, cfg.Apps[i].CgroupProcs
+		ac.Stdio, ac.Birth, ac.CgroupProcs, ac.NodevDev = cfg.Apps[i].Stdio, cfg.Apps[i].Birth, cfg.Apps[i].CgroupProcs, cfg.Apps[i].NodevDev
 		cfg.Apps[i] = ac
 	}
 	switch spec.NetNS {
@@ -353,6 +354,7 @@ func (p *Pod) makeCgroups(spec *PodSpec, apps []appConfig) (*cgroup.Cgroup, erro
 		if limits {
 			return nil, errkind.Invalidf("resource limits need cgroups: %v", err)
 		}
+		markNodevDev(apps)
 		return nil, nil
 	}
 	name := spec.Cgroup
@@ -361,11 +363,22 @@ func (p *Pod) makeCgroups(spec *PodSpec, apps []appConfig) (*cgroup.Cgroup, erro
 		_, _ = rand.Read(b[:])
 		name = "acikit/pod-" + hex.EncodeToString(b[:])
 	}
-	cg, err := l.Create(name, []string{"memory", "cpu"})
+	cg, err := l.Create(name, []string{"memory", "cpu", "devices"})
 	if err != nil {
 		return nil, err
 	}
 	p.cg = cg
+	// Before any process or child cgroup: children inherit the list, and
+	// v1 refuses "deny all" in a cgroup that has children.
+	set := false
+	if !noDevicesCgroup {
+		if set, err = cg.SetDevices(append(slices.Clone(cgroup.DefaultDevices), volumeDevices(spec)...)); err != nil {
+			return nil, err
+		}
+	}
+	if !set {
+		markNodevDev(apps)
+	}
 	initCg := cg
 	v2 := false
 	for _, d := range cg.Dirs() {
@@ -401,6 +414,70 @@ func (p *Pod) makeCgroups(spec *PodSpec, apps []appConfig) (*cgroup.Cgroup, erro
 		}
 	}
 	return initCg, nil
+}
+
+// noDevicesCgroup makes tests on a host with a v1 devices controller take
+// the path of one without it.
+var noDevicesCgroup = false
+
+// markNodevDev has the apps' init mount /dev nodev (see nodevDev in app.go)
+// where no devices cgroup guards the pod.
+func markNodevDev(apps []appConfig) {
+	for i := range apps {
+		apps[i].NodevDev = true
+	}
+}
+
+// volumeDevices allows the device nodes the user bound into the pod: a
+// volume whose source is a device node, or the nodes under a directory
+// volume (as /dev), as rkt allowed host volumes' devices.
+func volumeDevices(spec *PodSpec) []string {
+	var rules []string
+	add := func(fi os.FileInfo, ro bool) {
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok || fi.Mode()&os.ModeDevice == 0 {
+			return
+		}
+		kind := "b"
+		if fi.Mode()&os.ModeCharDevice != 0 {
+			kind = "c"
+		}
+		// A read-only mount does not stop writes to a device: the list does.
+		access := "rwm"
+		if ro {
+			access = "rm"
+		}
+		r := fmt.Sprintf("%s %d:%d %s", kind, unix.Major(uint64(st.Rdev)), unix.Minor(uint64(st.Rdev)), access)
+		if !slices.Contains(rules, r) {
+			rules = append(rules, r)
+		}
+	}
+	for _, a := range spec.Apps {
+		for _, m := range a.Mounts {
+			fi, err := os.Lstat(m.Source)
+			if err != nil {
+				continue
+			}
+			if !fi.IsDir() {
+				add(fi, m.ReadOnly)
+				continue
+			}
+			// Bounded: a volume of a large tree is not a device directory.
+			seen := 0
+			_ = filepath.WalkDir(m.Source, func(_ string, e os.DirEntry, err error) error {
+				if seen++; err != nil || seen > 20000 {
+					return filepath.SkipAll
+				}
+				if e.Type()&os.ModeDevice != 0 {
+					if fi, err := e.Info(); err == nil {
+						add(fi, m.ReadOnly)
+					}
+				}
+				return nil
+			})
+		}
+	}
+	return rules
 }
 
 // stdioFile turns an os/exec-style stream into a file for the child. The

@@ -259,3 +259,66 @@ func TestInitProtocolMismatch(t *testing.T) {
 		})
 	}
 }
+
+// TestDevices: the standard nodes and the host volumes' nodes open, a node
+// the app makes does not, both under the devices cgroup (EPERM) and under
+// the nodev /dev of a pod without one (EACCES).
+func TestDevices(t *testing.T) {
+	root := busyboxRoot(t)
+	if _, err := os.Stat("/dev/loop-control"); err != nil {
+		t.Skip("no /dev/loop-control on this host")
+	}
+	script := `echo x > /dev/null && head -c 3 /dev/zero | wc -c && head -c 3 /dev/urandom | wc -c && head -c 1 /dev/full | wc -c
+mknod /dev/fuse2 c 10 229 && head -c 1 /dev/fuse2 2>&1
+mknod /dev/loop9x b 7 0 && head -c 1 /dev/loop9x 2>&1
+head -c 1 /dev/lc 2>&1 | grep -c 'Operation not permitted\|Permission denied'
+head -c 1 /vol/lc 2>&1 | grep -c 'Operation not permitted\|Permission denied'
+true`
+	for _, tc := range []struct {
+		name   string
+		nodev  bool
+		denied string
+	}{{"devices cgroup", false, "Operation not permitted"}, {"nodev dev", true, "Permission denied"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := cgroupLayout()
+			if !tc.nodev && (err != nil || l.V1["devices"] == "") {
+				t.Skip("no v1 devices controller")
+			}
+			noDevicesCgroup = tc.nodev
+			defer func() { noDevicesCgroup = false }()
+			app := sh("a", root, script)
+			app.Mounts = []Mount{{Source: "/dev/loop-control", Target: "/dev/lc"}, {Source: "/dev/loop-control", Target: "/vol/lc"}}
+			spec := &PodSpec{Apps: []AppSpec{app}}
+			st, out := runPod(t, spec)
+			if st.ExitCode != 0 || st.Err != "" {
+				t.Errorf("app status = %+v (output %q), want exit 0", st, out)
+			}
+			want := "3\n3\n1\nhead: /dev/fuse2: " + tc.denied + "\nhead: /dev/loop9x: " + tc.denied + "\n0\n0\n"
+			if out != want {
+				t.Errorf("output = %q, want %q", out, want)
+			}
+		})
+	}
+}
+
+// TestDevicesReadOnlyVolume: a read-only mount does not stop writes to a
+// device node, so the devices cgroup allows a read-only volume's node for
+// reading only.
+func TestDevicesReadOnlyVolume(t *testing.T) {
+	root := busyboxRoot(t)
+	if _, err := os.Stat("/dev/loop-control"); err != nil {
+		t.Skip("no /dev/loop-control on this host")
+	}
+	if l, err := cgroupLayout(); err != nil || l.V1["devices"] == "" {
+		t.Skip("no v1 devices controller")
+	}
+	app := sh("a", root, `head -c 1 /ro/lc 2>&1 | grep -c 'Operation not permitted'; (echo x > /ro/lc) 2>&1 | grep -c 'Operation not permitted'; true`)
+	app.Mounts = []Mount{{Source: "/dev/loop-control", Target: "/ro/lc", ReadOnly: true}}
+	st, out := runPod(t, &PodSpec{Apps: []AppSpec{app}})
+	if st.ExitCode != 0 || st.Err != "" {
+		t.Errorf("app status = %+v (output %q), want exit 0", st, out)
+	}
+	if want := "0\n1\n"; out != want {
+		t.Errorf("output = %q, want %q (read allowed, write refused)", out, want)
+	}
+}

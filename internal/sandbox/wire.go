@@ -47,8 +47,11 @@ type appConfig struct {
 	PreStart       []string `json:"preStart,omitempty"`
 	PostStop       []string `json:"postStop,omitempty"`
 	Terminal       bool     `json:"terminal,omitempty"`
-	Hosts          []byte   `json:"hosts,omitempty"`
-	ResolvConf     []byte   `json:"resolvConf,omitempty"`
+	// NodevDev mounts /dev nodev with only the standard nodes usable, for
+	// a pod without a devices cgroup (pure cgroup v2, no cgroups at all).
+	NodevDev   bool   `json:"nodevDev,omitempty"`
+	Hosts      []byte `json:"hosts,omitempty"`
+	ResolvConf []byte `json:"resolvConf,omitempty"`
 	// Birth places the app's processes in its cgroup as they are forked;
 	// without it init writes each pid to the CgroupProcs files.
 	Birth       *birthPlan `json:"birth,omitempty"`
