@@ -185,13 +185,17 @@ func TestSignalsAndExitCodes(t *testing.T) {
 			t.Errorf("app ignoring SIGTERM: exit %d after %v, want 137 soon after the timeout", code, time.Since(start))
 		}
 	})
-	t.Run("several apps: first failing app's code, prefixed output", func(t *testing.T) {
+	t.Run("several apps: the first to fail stops the pod, prefixed output", func(t *testing.T) {
+		start := time.Now()
 		r := e.run("--insecure-options=image", "--net=none",
 			img, "--name=a", "--exec=/bin/sh", "--", "-c", "echo one; exit 0", "---",
-			img, "--name=b", "--exec=/bin/sh", "--", "-c", "echo two; exit 3", "---",
-			img, "--name=c", "--exec=/bin/sh", "--", "-c", "exit 4")
+			img, "--name=b", "--exec=/bin/sh", "--", "-c", "echo two; sleep 0.3; exit 3", "---",
+			img, "--name=c", "--exec=/bin/sh", "--", "-c", "sleep 30; exit 4")
 		if r.Code != 3 || !strings.Contains(r.Stdout, "a: one\n") || !strings.Contains(r.Stdout, "b: two\n") {
 			t.Errorf("three apps = exit %d, stdout %q; want 3 and prefixed lines", r.Code, r.Stdout)
+		}
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("three apps took %v: the failing app did not stop the sleeping one", d)
 		}
 	})
 	t.Run("apps share a volume, pid namespace and handlers", func(t *testing.T) {
