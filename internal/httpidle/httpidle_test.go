@@ -98,9 +98,8 @@ func TestWrapDoesNotStack(t *testing.T) {
 }
 
 // A body cut by the idle timer ends in the idle error whatever the
-// transport makes of the cancelled request: over HTTP/2 and without a
-// Content-Length a read may end in a plain io.EOF, which read as the end of
-// a short page.
+// transport makes of the cancelled request: a chunked HTTP/1.1 body may end
+// in a plain io.EOF, which read as the end of a short page.
 func TestStalledBodyNeverEOF(t *testing.T) {
 	for _, h2 := range []bool{false, true} {
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -113,14 +112,19 @@ func TestStalledBodyNeverEOF(t *testing.T) {
 		t.Cleanup(srv.Close)
 		base := srv.Client().Transport.(*http.Transport)
 		c := &http.Client{Transport: Wrap(base, 20*time.Millisecond)}
-		for i := range 40 {
+		read := 0
+		for i := 0; read < 40; i++ {
 			resp, err := c.Get(srv.URL)
+			var ie *Error
+			if errors.As(err, &ie) && i < 400 {
+				continue // the headers took longer than 20ms on a loaded machine
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
+			read++
 			_, err = io.ReadAll(resp.Body)
 			resp.Body.Close()
-			var ie *Error
 			if !errors.As(err, &ie) {
 				t.Fatalf("http2 %v, try %d: ReadAll error %v, want the idle error", h2, i, err)
 			}
