@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -164,16 +163,7 @@ func TestConcurrentFetches(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
-		for len(data) > 0 {
-			n := min(len(data), 64<<10)
-			if _, err := w.Write(data[:n]); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			data = data[n:]
-			time.Sleep(time.Millisecond)
-		}
+		testutil.ServeSlowly(w, data, 64<<10, time.Millisecond)
 	}))
 	t.Cleanup(srv.Close)
 	fx := &fixture{dir: t.TempDir()}

@@ -75,16 +75,7 @@ func newFixture(t *testing.T, size int) *fixture {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
-		for len(data) > 0 {
-			n := min(len(data), 32<<10)
-			if _, err := w.Write(data[:n]); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			data = data[n:]
-			time.Sleep(time.Duration(fx.delay.Load()))
-		}
+		testutil.ServeSlowly(w, data, 32<<10, time.Duration(fx.delay.Load()))
 	}))
 	t.Cleanup(srv.Close)
 	fx.url = srv.URL + "/hello.aci"

@@ -3,6 +3,7 @@ package testutil
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,22 @@ func idleTimeout(t *testing.T, fails bool, run func(t *testing.T, flag []string)
 				}
 			}
 		})
+	}
+}
+
+// ServeSlowly writes data with its Content-Length in chunks of chunk
+// bytes, flushing each and pausing between them, so a client's transfer
+// takes a while (to kill it midway, or to see its progress); it stops
+// when the client goes.
+func ServeSlowly(w http.ResponseWriter, data []byte, chunk int, pause time.Duration) {
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	for len(data) > 0 {
+		n := min(len(data), chunk)
+		if _, err := w.Write(data[:n]); err != nil {
+			return
+		}
+		w.(http.Flusher).Flush()
+		data = data[n:]
+		time.Sleep(pause)
 	}
 }
