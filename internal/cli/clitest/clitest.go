@@ -99,20 +99,7 @@ func run(newApp func() *ucli.App, name string, args []string) result {
 			return nil
 		}
 	}
-	if app.Action != nil {
-		app.Action = rec("")
-	}
-	var walk func(cmds []*ucli.Command, path string)
-	walk = func(cmds []*ucli.Command, path string) {
-		for _, c := range cmds {
-			p := strings.TrimSpace(path + " " + c.Name)
-			if c.Action != nil {
-				c.Action = rec(p)
-			}
-			walk(c.Subcommands, p)
-		}
-	}
-	walk(app.Commands, "")
+	recordActions(app, rec)
 	var out, errb bytes.Buffer
 	app.Writer, app.ErrWriter = &out, &errb
 	res.code = cli.Main(context.Background(), app, append([]string{app.Name}, args...))
@@ -290,20 +277,7 @@ func Operands(t *testing.T, newApp func() *ucli.App) {
 						return nil
 					}
 				}
-				if app.Action != nil {
-					app.Action = rec("")
-				}
-				var walk func(cmds []*ucli.Command, path string)
-				walk = func(cmds []*ucli.Command, path string) {
-					for _, c := range cmds {
-						p := strings.TrimSpace(path + " " + c.Name)
-						if c.Action != nil {
-							c.Action = rec(p)
-						}
-						walk(c.Subcommands, p)
-					}
-				}
-				walk(app.Commands, "")
+				recordActions(app, rec)
 				var out, errb bytes.Buffer
 				app.Writer, app.ErrWriter = &out, &errb
 				code := cli.Main(context.Background(), app, append([]string{app.Name}, args...))
@@ -336,4 +310,24 @@ func Version(t *testing.T, newApp func() *ucli.App) {
 	if outs[0] != outs[1] {
 		t.Errorf("--version printed %q, the version command %q", outs[0], outs[1])
 	}
+}
+
+// recordActions replaces the action of the app and of every command that
+// has one with rec(its command path, "" for the app), so a test sees which
+// one a command line reached instead of running it.
+func recordActions(app *ucli.App, rec func(path string) ucli.ActionFunc) {
+	if app.Action != nil {
+		app.Action = rec("")
+	}
+	var walk func(cmds []*ucli.Command, path string)
+	walk = func(cmds []*ucli.Command, path string) {
+		for _, c := range cmds {
+			p := strings.TrimSpace(path + " " + c.Name)
+			if c.Action != nil {
+				c.Action = rec(p)
+			}
+			walk(c.Subcommands, p)
+		}
+	}
+	walk(app.Commands, "")
 }
