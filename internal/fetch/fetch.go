@@ -337,8 +337,7 @@ func (f *Fetcher) locate(ctx context.Context, ref *Ref) (*source, error) {
 			}
 		}
 		ep := res.Endpoints[0]
-		src.url, src.sigURL, src.asked = ep.ACI, ep.ASC, ref.App
-		src.sigURLs = []string{ep.ASC}
+		src.url, src.sigURL, src.sigURLs, src.asked = ep.ACI, ep.ASC, []string{ep.ASC}, ref.App
 		_, hasVersion := ref.App.Labels["version"]
 		src.latest = !hasVersion
 		if strings.HasPrefix(src.url, "http:") && !f.opts.Insecure.HTTP {
@@ -594,14 +593,11 @@ func (f *Fetcher) checkIdentity(src *source, ck *checked, signer *pgp.Signer) er
 func (f *Fetcher) signature(ctx context.Context, src *source) (sig []byte, deferred bool, err error) {
 	switch {
 	case src.url != "":
-		urls := src.sigURLs
-		if len(urls) == 0 || urls[0] != src.sigURL {
-			urls = []string{src.sigURL}
-		}
 		var resp *response
-		for _, u := range urls {
+		for _, u := range src.sigURLs {
 			if resp, err = f.http.get(ctx, u, ""); err == nil || !errors.Is(err, errkind.NotFound) {
-				src.sigURL = u
+				// Asked again after a 202, only this one.
+				src.sigURL, src.sigURLs = u, []string{u}
 				break
 			}
 		}
